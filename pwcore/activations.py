@@ -1,0 +1,60 @@
+"""Element-wise activation functions and their derivatives.
+
+Each activation is a pair ``(phi, dphi)`` where ``phi(Z)`` maps the
+pre-activation ``Z`` to the activation ``A`` and ``dphi(Z, A)`` returns
+``dA/dZ`` element-wise (it may use either argument, whichever is cheaper).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A named element-wise non-linearity.
+
+    Attributes
+    ----------
+    name : str
+        The name used in parameters and reports.
+    phi : callable
+        ``phi(Z) -> A``, both of shape ``(n, m)``.
+    dphi : callable
+        ``dphi(Z, A) -> dA/dZ`` of shape ``(n, m)``.
+    """
+
+    name: str
+    phi: Callable[[np.ndarray], np.ndarray]
+    dphi: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _sigmoid(Z: np.ndarray) -> np.ndarray:
+    # 1 / (1 + exp(-Z)) as in the course code; exp overflow to inf gives 0, not NaN.
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-Z))
+
+
+RELU = Activation("relu", lambda Z: np.maximum(Z, 0), lambda Z, A: (Z > 0).astype(Z.dtype))
+SIGMOID = Activation("sigmoid", _sigmoid, lambda Z, A: A * (1 - A))
+IDENTITY = Activation("identity", lambda Z: Z, lambda Z, A: np.ones_like(Z))
+
+ACTIVATIONS = {a.name: a for a in (RELU, SIGMOID, IDENTITY)}
+
+
+def get_activation(name: str) -> Activation:
+    """Return the activation called ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown; the message lists the known names.
+    """
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown activation {name!r}: choose one of {sorted(ACTIVATIONS)}"
+        ) from None

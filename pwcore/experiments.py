@@ -1,0 +1,141 @@
+"""The paper's three experiments as parameter sets, and one function that runs them.
+
+Each :class:`ExperimentConfig` field is one of the paper's stated settings or
+one answer to an open question of design.md section 5; the defaults are the
+Coursera course's published settings (learning rate 0.0075, ``randn/sqrt(fan_in)``
+weights from ``np.random.seed(1)``), which reproduce the paper's cat counts.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from .losses import make_loss
+from .metrics import accuracy
+from .network import Network, resolve_dtype
+from .optimizers import make_optimizer
+from .training import STOP_RULES, train
+
+# The paper's reported numbers (Figures 2-4 and their text).
+PAPER_RESULTS = {
+    "cat": {"target": 0.1, "gd_epochs": 2243, "gd_seconds": 50, "pw_epochs": 881, "pw_seconds": 23},
+    "cifar10": {"target": 3.23, "gd_epochs": 121, "gd_seconds": 462, "pw_epochs": 97, "pw_seconds": 359},
+    "mnist": {"target": 3.248, "gd_epochs": 195, "gd_seconds": 282, "pw_epochs": 139, "pw_seconds": 227},
+}
+LOSS_READINGS = ("sigmoid", "cosine")
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """One experiment: data, network, loss, optimizer settings and stopping rule.
+
+    ``loss_reading`` applies to multi-class data: ``"sigmoid"`` feeds the
+    sigmoid outputs to AM-softmax, ``"cosine"`` replaces the last layer by a
+    cosine layer (design.md open question 6).
+    """
+
+    dataset: str = "cat"
+    learning_rate: float = 0.0075
+    init: str = "course"
+    stream: str = "legacy"
+    seed: int = 1
+    target: float | None = 0.1
+    stop_rule: str = "evaluation"
+    reading: str = "prose"
+    dtype: str = "float64"
+    max_epochs: int = 3000
+    hidden: tuple = (20, 7, 5)
+    loss_reading: str = "sigmoid"
+    s: float = 1.0
+    margin: float = 1.0
+
+    def __post_init__(self):
+        if self.loss_reading not in LOSS_READINGS:
+            raise ValueError(f"unknown loss reading {self.loss_reading!r}: choose one of {LOSS_READINGS}")
+        if self.stop_rule not in STOP_RULES:
+            raise ValueError(f"unknown stopping rule {self.stop_rule!r}: choose one of {STOP_RULES}")
+        resolve_dtype(self.dtype)
+        make_optimizer("pw", self.learning_rate, self.reading)  # validates rate and reading
+        if not self.hidden or any(int(n) < 1 for n in self.hidden):
+            raise ValueError(f"hidden layer widths must be positive integers, got {self.hidden}")
+
+    @classmethod
+    def paper(cls, dataset: str, **overrides) -> "ExperimentConfig":
+        """The settings of the paper's experiment on ``dataset``, with its target."""
+        if dataset not in PAPER_RESULTS:
+            raise ValueError(f"unknown dataset {dataset!r}: choose one of {sorted(PAPER_RESULTS)}")
+        defaults = {"dataset": dataset, "target": PAPER_RESULTS[dataset]["target"]}
+        if dataset != "cat":
+            defaults["max_epochs"] = 300
+        return replace(cls(**defaults), **overrides)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def build(config: ExperimentConfig, n_features: int, n_classes: int):
+    """The initial network and the loss of an experiment.
+
+    Returns
+    -------
+    net : Network
+        ``n_features -> hidden... -> outputs``, ReLU hidden layers, sigmoid (or cosine) output.
+    loss : callable
+    """
+    binary = n_classes == 2
+    cosine = not binary and config.loss_reading == "cosine"
+    sizes = [n_features, *config.hidden, 1 if binary else n_classes]
+    activations = ["relu"] * len(config.hidden) + ["identity" if cosine else "sigmoid"]
+    net = Network.initialize(sizes, activations, config.init, config.seed, config.stream,
+                             "cosine" if cosine else "dense", config.dtype)
+    loss = make_loss("bce" if binary else "am_softmax", n_classes, config.s, config.margin)
+    return net, loss
+
+
+@dataclass
+class ExperimentResult:
+    """Histories of each optimizer from the same initial weights, with held-out accuracy."""
+
+    config: ExperimentConfig
+    histories: dict
+    test_accuracy: dict = field(default_factory=dict)
+    train_accuracy: dict = field(default_factory=dict)
+    initial_loss: float = float("nan")
+    data_meta: dict = field(default_factory=dict)
+
+
+def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw"), progress=False,
+                   multipliers: dict | None = None) -> ExperimentResult:
+    """Train each optimizer from copies of one initial network.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+    dataset : pwcore.data.Dataset, optional
+        Loaded (in ``config.dtype``) if not given.
+    optimizers : sequence of {"gd", "pw"}
+    progress : bool
+        Progress bars on standard error.
+    multipliers : dict, optional
+        ``{optimizer name: per-layer learning-rate factors}``.
+    """
+    if dataset is None:
+        from .data import load_dataset
+        dataset = load_dataset(config.dataset, config.dtype)
+    if dataset.X_train.dtype != resolve_dtype(config.dtype):
+        raise ValueError(f"the dataset is {dataset.X_train.dtype} but the experiment asks for {config.dtype}; "
+                         f"load it with load_dataset({config.dataset!r}, {config.dtype!r})")
+    net, loss = build(config, dataset.n_features, dataset.n_classes)
+    result = ExperimentResult(config, {}, data_meta=dataset.meta,
+                              initial_loss=loss(net.predict(dataset.X_train), dataset.y_train)[0])
+    for name in optimizers:
+        optimizer = make_optimizer(name, config.learning_rate, config.reading, (multipliers or {}).get(name))
+        trained = net.copy()
+        history = train(trained, dataset.X_train, dataset.y_train, loss, optimizer, config.target,
+                        config.max_epochs, config.stop_rule, progress)
+        result.histories[name] = history
+        if not history.diverged:
+            result.train_accuracy[name] = accuracy(trained, dataset.X_train, dataset.y_train)
+            result.test_accuracy[name] = accuracy(trained, dataset.X_test, dataset.y_test)
+    return result

@@ -1,0 +1,85 @@
+"""Initialization schemes, random streams and network construction."""
+import numpy as np
+import pytest
+
+from pwcore import Network
+from pwcore.init import initial_weights
+
+PAPER = [12288, 20, 7, 5, 1]
+
+
+def test_legacy_stream_reproduces_the_course_weights():
+    np.random.seed(1)  # the course: seed once, then one randn per layer, input layer first
+    course = [np.random.randn(n_out, n_in) / np.sqrt(n_in) for n_in, n_out in zip(PAPER[:-1], PAPER[1:])]
+    ours = initial_weights(PAPER, scheme="course", seed=1, stream="legacy")
+    for W_course, W_ours in zip(course, ours):
+        np.testing.assert_array_equal(W_course, W_ours)
+
+
+def test_drawing_weights_leaves_numpys_global_stream_alone():
+    np.random.seed(5)
+    expected = np.random.rand()
+    np.random.seed(5)
+    initial_weights(PAPER, seed=1, stream="legacy")
+    assert np.random.rand() == expected
+
+
+@pytest.mark.parametrize("stream", ["legacy", "generator"])
+def test_glorot_normal_has_its_variance(stream):
+    W = initial_weights([3000, 1000], scheme="glorot", seed=3, stream=stream)[0]
+    assert W.std() == pytest.approx(np.sqrt(2 / 4000), rel=0.01)
+    assert abs(W.mean()) < 1e-3
+
+
+def test_course_scheme_divides_by_root_fan_in():
+    W = initial_weights([2500, 800], scheme="course", seed=3, stream="generator")[0]
+    assert W.std() == pytest.approx(1 / 50, rel=0.01)
+
+
+def test_seeds_and_streams_change_the_weights_reproducibly():
+    a = initial_weights([10, 4], seed=1, stream="generator")[0]
+    assert np.array_equal(a, initial_weights([10, 4], seed=1, stream="generator")[0])
+    assert not np.array_equal(a, initial_weights([10, 4], seed=2, stream="generator")[0])
+    assert not np.array_equal(a, initial_weights([10, 4], seed=1, stream="legacy")[0])
+
+
+def test_paper_network_shape_and_zero_biases():
+    net = Network.initialize(PAPER, ["relu", "relu", "relu", "sigmoid"])
+    assert net.sizes == PAPER and net.n_layers == 4
+    assert all(not b.any() for b in net.b[1:])
+    assert net.activation_names == ["relu", "relu", "relu", "sigmoid"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dtype_is_kept(dtype):
+    net = Network.initialize([4, 3, 1], ["relu", "sigmoid"], dtype=dtype)
+    assert all(p.dtype == np.dtype(dtype) for p in net.parameters())
+    assert net.predict(np.ones((4, 2), dtype)).dtype == np.dtype(dtype)
+
+
+def test_copy_is_independent():
+    net = Network.initialize([4, 3, 1], ["relu", "sigmoid"])
+    twin = net.copy()
+    twin.W[1] += 1
+    assert not np.array_equal(net.W[1], twin.W[1])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(sizes=[4, 3, 1], activations=["relu"]), "one activation per layer"),
+    (dict(sizes=[4, 3, 1], activations=["relu", "softplus"]), "unknown activation"),
+    (dict(sizes=[4, 0, 1], activations=["relu", "sigmoid"]), "positive"),
+    (dict(sizes=[4], activations=[]), "at least two"),
+    (dict(sizes=[4, 3, 1], activations=["relu", "sigmoid"], scheme="he"), "initialization scheme"),
+    (dict(sizes=[4, 3, 1], activations=["relu", "sigmoid"], stream="mt"), "random stream"),
+    (dict(sizes=[4, 3, 1], activations=["relu", "sigmoid"], seed=-1), "seed"),
+    (dict(sizes=[4, 3, 1], activations=["relu", "sigmoid"], dtype="float16"), "float64 or float32"),
+    (dict(sizes=[4, 3, 1], activations=["relu", "sigmoid"], output_layer="arc"), "output layer"),
+])
+def test_invalid_network_parameters_are_rejected(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Network.initialize(**kwargs)
+
+
+def test_weight_shapes_must_chain():
+    with pytest.raises(ValueError, match="do not chain"):
+        Network([np.ones((3, 4)), np.ones((1, 2))], ["relu", "sigmoid"])

@@ -1,0 +1,113 @@
+"""Stopping rules, epoch counting, divergence, determinism and argument checks of train()."""
+import numpy as np
+import pytest
+
+from pwcore import (BinaryCrossEntropy, GradientDescent, Network, PositionWise,
+                    PositionWisePrinted, train, train_from_copies)
+from conftest import small_problem
+
+LOSS = BinaryCrossEntropy()
+
+
+def histories_equal(a, b):
+    return (np.array_equal(a.eval_loss, b.eval_loss) and a.epochs == b.epochs and a.status == b.status
+            and np.array_equal(a.updates_per_layer, b.updates_per_layer))
+
+
+@pytest.mark.parametrize("optimizer", [GradientDescent(0.2), PositionWise(0.2), PositionWisePrinted(0.2)])
+def test_same_parameters_give_the_same_history(optimizer):
+    first = train(*small_problem(), LOSS, optimizer, target=0.3, max_epochs=200)
+    second = train(*small_problem(), LOSS, optimizer, target=0.3, max_epochs=200)
+    assert histories_equal(first, second)
+
+
+def test_history_records_every_evaluation():
+    net, X, y = small_problem()
+    history = train(net, X, y, LOSS, PositionWise(0.1), max_epochs=3)
+    L = net.n_layers
+    assert history.status == "max_epochs" and history.epochs == history.epochs_completed == 3
+    assert len(history.eval_loss) == 3 * L + 1  # every sub-step, plus the loss after the last epoch
+    assert list(history.eval_substep[:L]) == list(range(1, L + 1))
+    assert len(history.epoch_loss) == 4 and history.epoch_loss[-1] == history.final_loss
+    assert np.all(np.diff(history.eval_seconds) >= 0) and np.all(np.diff(history.eval_flops) > 0)
+    assert history.eval_layer_updates[-1] == history.updates_per_layer.sum() == 3 * L * (L + 1) // 2
+
+
+def test_epoch_rule_checks_only_at_epoch_starts():
+    net, X, y = small_problem()
+    free = train(net.copy(), X, y, LOSS, PositionWise(0.3), max_epochs=60)
+    # a target crossed mid-epoch: some sub-step loss below it before the next epoch starts
+    epoch_start = free.eval_substep == 1
+    mid = np.flatnonzero(~epoch_start)
+    target = float(free.eval_loss[mid[len(mid) // 2]]) + 1e-12
+    by_epoch = train(net.copy(), X, y, LOSS, PositionWise(0.3), target=target, max_epochs=60, stop_rule="epoch")
+    by_eval = train(net.copy(), X, y, LOSS, PositionWise(0.3), target=target, max_epochs=60, stop_rule="evaluation")
+    assert by_eval.reached_target and by_eval.stopped_at[1] > 1
+    assert by_eval.epochs == by_eval.epochs_completed + 1  # the partly run epoch counts as one
+    assert by_epoch.reached_target and by_epoch.stopped_at[1] == 1
+    assert by_epoch.epochs == by_epoch.epochs_completed >= by_eval.epochs_completed
+    assert by_eval.eval_loss[-1] < target <= by_eval.eval_loss[:-1].min()
+
+
+def test_reaching_the_target_counts_completed_epochs():
+    net, X, y = small_problem()
+    free = train(net.copy(), X, y, LOSS, GradientDescent(0.3), max_epochs=30)
+    target = float(free.epoch_loss[10]) + 1e-12  # the loss after 10 epochs
+    history = train(net.copy(), X, y, LOSS, GradientDescent(0.3), target=target, max_epochs=30)
+    assert history.reached_target and history.epochs == 10 and history.stopped_at == (11, 1)
+    assert "10 epochs completed" in history.message
+
+
+def test_target_already_met_stops_before_any_update():
+    net, X, y = small_problem()
+    history = train(net, X, y, LOSS, GradientDescent(0.1), target=100.0)
+    assert history.reached_target and history.epochs == 0 and history.updates_per_layer.sum() == 0
+
+
+@pytest.mark.parametrize("optimizer", [GradientDescent(1e6), PositionWise(1e6), PositionWisePrinted(1e6)])
+def test_divergence_ends_the_run_with_its_epoch(optimizer):
+    net, X, y = small_problem()
+    history = train(net, X, y, LOSS, optimizer, target=0.0, max_epochs=500)
+    assert history.diverged, history.message
+    assert f"diverged at epoch {history.stopped_at[0]}" in history.message
+    assert "lower the learning rate" in history.message
+    assert not np.isfinite(history.final_loss)
+
+
+def test_train_from_copies_leaves_the_initial_network_unchanged():
+    net, X, y = small_problem()
+    before = [p.copy() for p in net.parameters()]
+    histories = train_from_copies(net, X, y, LOSS, [GradientDescent(0.1), PositionWise(0.1)], max_epochs=5)
+    assert list(histories) == ["gd", "pw"]
+    assert all(np.array_equal(p, q) for p, q in zip(before, net.parameters()))
+    assert histories["gd"].epoch_loss[0] == histories["pw"].epoch_loss[0]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_epochs": 0}, "max_epochs"), ({"max_epochs": -3}, "max_epochs"), ({"max_epochs": 2.5}, "max_epochs"),
+    ({"target": float("nan")}, "target"), ({"target": "0.1"}, "target"),
+    ({"stop_rule": "sometimes"}, "stopping rule"),
+])
+def test_invalid_training_arguments_are_rejected(kwargs, message):
+    net, X, y = small_problem()
+    with pytest.raises(ValueError, match=message):
+        train(net, X, y, LOSS, GradientDescent(0.1), **kwargs)
+
+
+def test_mismatched_data_is_rejected_with_the_fix():
+    net, X, y = small_problem()
+    with pytest.raises(ValueError, match="pass X.T"):
+        train(net, X.T.copy(), y, LOSS, GradientDescent(0.1))
+    with pytest.raises(ValueError, match="astype"):
+        train(net, X.astype(np.float32), y, LOSS, GradientDescent(0.1))
+    with pytest.raises(ValueError, match="labels must have shape"):
+        train(net, X, y[:-1], LOSS, GradientDescent(0.1))
+
+
+def test_float32_training_stays_float32_and_tracks_float64():
+    net64, X, y = small_problem()
+    net32 = Network(net64.W[1:], net64.activation_names, net64.b[1:], dtype="float32")
+    h64 = train(net64, X, y, LOSS, PositionWise(0.1), max_epochs=20)
+    h32 = train(net32, X.astype(np.float32), y, LOSS, PositionWise(0.1), max_epochs=20)
+    assert all(p.dtype == np.float32 for p in net32.parameters())
+    np.testing.assert_allclose(h32.eval_loss, h64.eval_loss, rtol=1e-4)
