@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # The data directory: $PWCORE_DATA_DIR if set, else ../shared/data beside this checkout.
 export PWCORE_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: book test unit env clean
+.PHONY: book test unit notebooks html browser env clean
 
 env: $(VENV)/.installed
 
@@ -19,10 +19,22 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[book,test]"
 	touch $@
 
+book: env
+	$(BIN)/python -m pwcore.book
+
 unit: env
 	$(BIN)/python -m pytest tests
 
-test: unit
+notebooks: env
+	$(BIN)/python -m pytest --nbval --nbval-current-env book/generated
+
+html: env
+	$(BIN)/python -m pwcore.book --no-execute
+
+browser: html
+	$(BIN)/python -m pytest browser_tests --html-dir _build/html
+
+test: unit notebooks browser
 
 clean:
 	rm -rf _build .pytest_cache

@@ -139,3 +139,20 @@ def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw
             result.train_accuracy[name] = accuracy(trained, dataset.X_train, dataset.y_train)
             result.test_accuracy[name] = accuracy(trained, dataset.X_test, dataset.y_test)
     return result
+
+
+def one_epoch_update_logs(n_layers: int = 4, reading: str = "prose") -> dict:
+    """Run one epoch of GD and PW on a small random network of ``n_layers`` layers.
+
+    Returns
+    -------
+    dict
+        ``{"gd": log, "pw": log}``, each a list of tuples of updated layers (input layer = 1).
+    """
+    rng = np.random.default_rng(0)
+    sizes = [8] + [6] * (n_layers - 1) + [1]
+    net = Network.initialize(sizes, ["relu"] * (n_layers - 1) + ["sigmoid"], "glorot", 0, "generator")
+    X, y = rng.normal(size=(sizes[0], 16)), rng.integers(0, 2, 16)
+    loss = make_loss("bce")
+    return {name: train(net.copy(), X, y, loss, make_optimizer(name, 0.01, reading), max_epochs=1).update_log
+            for name in ("gd", "pw")}

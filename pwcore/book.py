@@ -1,0 +1,129 @@
+"""Regenerate the book: execute every notebook with papermill, then build the HTML with jupyter-book.
+
+Usage::
+
+    python -m pwcore.book [--only NAME ...] [--no-execute] [--no-html]
+
+Each notebook is executed into a temporary file beside its destination and
+moved into ``book/generated/`` only when it ran without error, so a failed or
+interrupted run never leaves a half-written notebook behind.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MATHJAX_VERSION = "3.2.2"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One executed notebook: a template and its parameters."""
+
+    name: str
+    template: Path
+    parameters: dict
+
+
+def load_runs(path: Path) -> list:
+    """The runs listed in ``notebooks/runs.yml``."""
+    import yaml
+    spec = yaml.safe_load(path.read_text()) or {}
+    runs = []
+    for name, entry in spec.items():
+        template = path.parent / entry["template"]
+        if not template.is_file():
+            raise FileNotFoundError(f"{path}: run {name!r} names the template {template}, which does not exist")
+        runs.append(Run(name, template, dict(entry.get("parameters") or {})))
+    return runs
+
+
+def execute(run: Run, out_dir: Path) -> Path:
+    """Execute ``run`` with papermill into ``out_dir/<name>.ipynb``, atomically.
+
+    Raises
+    ------
+    papermill.PapermillExecutionError
+        If a cell fails; the previous notebook (if any) is left in place.
+    """
+    import jupytext
+    import papermill
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / f"{run.name}.ipynb"
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{run.name}.") as scratch:
+        source, executed = Path(scratch) / "source.ipynb", Path(scratch) / "executed.ipynb"
+        jupytext.write(jupytext.read(run.template), source)
+        papermill.execute_notebook(str(source), str(executed), parameters=run.parameters, cwd=str(out_dir),
+                                   kernel_name="python3", progress_bar=False, log_output=False)
+        os.replace(executed, final)
+    return final
+
+
+def ensure_mathjax(vendor_dir: Path) -> Path:
+    """A local copy of MathJax (from the npm registry) so the book renders math offline."""
+    target = vendor_dir / "mathjax"
+    if (target / "tex-chtml.js").is_file():
+        return target
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is needed once to fetch MathJax for offline math: install Node.js and npm "
+                           "(Debian: apt-get install npm), then run again")
+    with tempfile.TemporaryDirectory() as prefix:
+        subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "--silent", "--prefix", prefix,
+                        f"mathjax@{MATHJAX_VERSION}"], check=True)
+        es5 = Path(prefix) / "node_modules" / "mathjax" / "es5"
+        staging = vendor_dir / ".mathjax-partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "output" / "chtml").mkdir(parents=True)
+        shutil.copy2(es5 / "tex-chtml.js", staging / "tex-chtml.js")
+        shutil.copytree(es5 / "output" / "chtml" / "fonts", staging / "output" / "chtml" / "fonts")
+        os.replace(staging, target)
+    return target
+
+
+def build_html(root: Path) -> Path:
+    """Run ``jupyter-book build`` with warnings as errors; return the HTML folder."""
+    ensure_mathjax(root / "_vendor")
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(root), "--warningiserror",
+               "--keep-going"]
+    subprocess.run(command, check=True)
+    return root / "_build" / "html"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="execute only these runs")
+    parser.add_argument("--no-execute", action="store_true", help="build the HTML from the committed notebooks")
+    parser.add_argument("--no-html", action="store_true", help="execute the notebooks only")
+    args = parser.parse_args(argv)
+    runs = load_runs(ROOT / "notebooks" / "runs.yml")
+    unknown = set(args.only or []) - {run.name for run in runs}
+    if unknown:
+        parser.error(f"unknown run(s) {sorted(unknown)}; known: {[run.name for run in runs]}")
+    selected = [run for run in runs if not args.only or run.name in args.only]
+    if not args.no_execute:
+        started = time.perf_counter()
+        for number, run in enumerate(selected, start=1):
+            print(f"[{number}/{len(selected)}] executing {run.name} ({run.template.name}, {run.parameters})",
+                  flush=True)
+            t0 = time.perf_counter()
+            path = execute(run, ROOT / "book" / "generated")
+            print(f"        wrote {path.relative_to(ROOT)} in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(f"executed {len(selected)} notebook(s) in {time.perf_counter() - started:.1f} s", flush=True)
+    if not args.no_html:
+        html = build_html(ROOT)
+        print(f"the book is at {html / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
