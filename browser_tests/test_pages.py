@@ -1,0 +1,92 @@
+"""Every page of the built book loads offline, shows its figures, math and glued values, and links resolve."""
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def book_pages():
+    """The pages of the table of contents, as paths relative to the HTML folder."""
+    import yaml
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [f"{f}.html" for f in files]
+
+
+def open_page(browser, path: Path):
+    browser.get(path.as_uri())
+    deadline = time.time() + 30
+    while browser.execute_script("return document.readyState") != "complete" and time.time() < deadline:
+        time.sleep(0.1)
+
+
+def wait_for_math(browser):
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if browser.execute_script("return !!(window.MathJax && MathJax.startup && MathJax.startup.promise)"):
+            browser.execute_async_script("const done = arguments[0]; MathJax.startup.promise.then(() => done(true));")
+            return
+        time.sleep(0.1)
+    raise AssertionError("MathJax did not load")
+
+
+@pytest.mark.parametrize("page", book_pages())
+def test_page_loads_offline_with_its_images(browser, html_dir, page):
+    open_page(browser, html_dir / page)
+    assert "404" not in browser.title and browser.find_elements("css selector", "main h1"), f"{page}: no heading"
+    resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    remote = [r for r in resources if not r.startswith(("file:", "data:"))]
+    assert not remote, f"{page} asks the network for {remote}"
+    broken = browser.execute_script(
+        "return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+    assert not broken, f"{page}: images that did not load: {broken}"
+    text = browser.find_element("css selector", "main").text
+    assert "{glue" not in text and "No key" not in text, f"{page}: an unresolved glue reference"
+
+
+def test_math_renders_without_network(browser, html_dir):
+    open_page(browser, html_dir / "book" / "method.html")
+    wait_for_math(browser)
+    rendered = browser.find_elements("css selector", "mjx-container")
+    assert len(rendered) >= 5, "the method page's equations were not typeset"
+    errors = browser.find_elements("css selector", "mjx-merror")
+    assert not errors, f"MathJax errors: {[e.text for e in errors]}"
+
+
+def test_results_show_glued_values_and_figures(browser, html_dir):
+    open_page(browser, html_dir / "book" / "results.html")
+    table = browser.find_element("css selector", "main table").text
+    assert table.count("2243") >= 2 and table.count("881") >= 2, "the cat row does not show paper and ours"
+    images = browser.find_elements("css selector", "main img")
+    assert len(images) >= 3 and all(browser.execute_script("return arguments[0].naturalWidth", i) > 100
+                                    for i in images)
+
+
+def test_experiment_page_shows_figure_and_comparison(browser, html_dir):
+    open_page(browser, html_dir / "book" / "generated" / "experiment_cat.html")
+    main = browser.find_element("css selector", "main").text
+    assert "Gradient descent reached the target 0.1 after 2243 completed epochs" in main
+    assert "Provenance" in main and "git commit" in main
+    assert browser.find_elements("css selector", "main img")
+
+
+def test_no_internal_link_is_broken(browser, html_dir):
+    broken = []
+    for page in book_pages():
+        open_page(browser, html_dir / page)
+        links = browser.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)")
+        for link in links:
+            url = urlparse(link)
+            if url.scheme != "file":
+                continue
+            target = Path(unquote(url.path))
+            if not target.exists():
+                broken.append((page, link))
+            elif url.fragment and target.suffix == ".html":
+                html = target.read_text(errors="replace")
+                if f'id="{url.fragment}"' not in html:
+                    broken.append((page, link))
+    assert not broken, f"broken internal links: {broken[:10]}"
