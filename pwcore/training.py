@@ -200,7 +200,7 @@ def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=No
 
 
 def _progress_bar(total: int, label: str):
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     return tqdm(total=total, desc=label, unit="epoch", mininterval=1.0, leave=True)
 
 

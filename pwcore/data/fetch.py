@@ -3,7 +3,7 @@
 Search order for a file ``relpath`` (e.g. ``"mnist/t10k-labels-idx1-ubyte.gz"``):
 
 1. ``$PWCORE_DATA_DIR/relpath`` (read only: never written);
-2. ``$PWCORE_CACHE_DIR/relpath`` (default: the user cache, ``pooch.os_cache("pwcore")``);
+2. ``$PWCORE_CACHE_DIR/relpath`` (default: ``$XDG_CACHE_HOME/pwcore``, else ``~/.cache/pwcore``);
 3. a download into the cache from the official source, verified before use.
 
 Every file is checked against its known hash before anything parses it.
@@ -37,8 +37,7 @@ def cache_dir() -> Path:
     value = os.environ.get(CACHE_DIR_VARIABLE)
     if value:
         return Path(value).expanduser()
-    import pooch
-    return Path(pooch.os_cache("pwcore"))
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pwcore"
 
 
 def file_hash(path: Path, algorithm: str) -> str:
