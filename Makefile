@@ -26,7 +26,7 @@ unit: env
 	$(BIN)/python -m pytest tests
 
 notebooks: env
-	$(BIN)/python -m pytest --nbval --nbval-current-env book/generated
+	$(BIN)/python -m pytest --nbval --nbval-current-env $$($(BIN)/python -m pwcore.book --list-validated)
 
 html: env
 	$(BIN)/python -m pwcore.book --no-execute

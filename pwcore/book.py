@@ -31,6 +31,7 @@ class Run:
     name: str
     template: Path
     parameters: dict
+    validate: bool = True  # re-executed and compared by nbval in CI
 
 
 def load_runs(path: Path) -> list:
@@ -42,7 +43,7 @@ def load_runs(path: Path) -> list:
         template = path.parent / entry["template"]
         if not template.is_file():
             raise FileNotFoundError(f"{path}: run {name!r} names the template {template}, which does not exist")
-        runs.append(Run(name, template, dict(entry.get("parameters") or {})))
+        runs.append(Run(name, template, dict(entry.get("parameters") or {}), bool(entry.get("validate", True))))
     return runs
 
 
@@ -104,8 +105,13 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="execute only these runs")
     parser.add_argument("--no-execute", action="store_true", help="build the HTML from the committed notebooks")
     parser.add_argument("--no-html", action="store_true", help="execute the notebooks only")
+    parser.add_argument("--list-validated", action="store_true",
+                        help="print the notebooks that CI re-validates with nbval, and exit")
     args = parser.parse_args(argv)
     runs = load_runs(ROOT / "notebooks" / "runs.yml")
+    if args.list_validated:
+        print(" ".join(f"book/generated/{run.name}.ipynb" for run in runs if run.validate))
+        return 0
     unknown = set(args.only or []) - {run.name for run in runs}
     if unknown:
         parser.error(f"unknown run(s) {sorted(unknown)}; known: {[run.name for run in runs]}")

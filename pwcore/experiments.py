@@ -62,16 +62,26 @@ class ExperimentConfig:
 
     @classmethod
     def paper(cls, dataset: str, **overrides) -> "ExperimentConfig":
-        """The settings of the paper's experiment on ``dataset``, with its target."""
+        """The settings of the paper's experiment on ``dataset``, with its target.
+
+        An override of None keeps the default (so notebook parameters may leave ``target=None``).
+        """
         if dataset not in PAPER_RESULTS:
             raise ValueError(f"unknown dataset {dataset!r}: choose one of {sorted(PAPER_RESULTS)}")
         defaults = {"dataset": dataset, "target": PAPER_RESULTS[dataset]["target"]}
         if dataset != "cat":
             defaults["max_epochs"] = 300
-        return replace(cls(**defaults), **overrides)
+        return replace(cls(**defaults), **{k: v for k, v in overrides.items() if v is not None})
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def with_overrides(self, overrides: dict) -> "ExperimentConfig":
+        """A copy with ``overrides`` applied; a dict value is merged field by field (e.g. ``{"s": 2, "margin": 0.5}``)."""
+        fields = {}
+        for key, value in overrides.items():
+            fields.update(value if isinstance(value, dict) else {key: value})
+        return replace(self, **fields)
 
 
 def build(config: ExperimentConfig, n_features: int, n_classes: int):

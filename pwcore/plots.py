@@ -72,3 +72,59 @@ def _panel_caption(name, history, paper) -> str:
     if not paper:
         return ours
     return f"{ours}\npaper: {paper[f'{name}_seconds']} s, {paper[f'{name}_epochs']} epochs"
+
+
+LABELS = {"gd": "GD", "pw": "PW", "gd_multipliers": "GD, layer rates 1:2:3:4"}
+
+
+def accounting_figure(histories: dict, target: float | None):
+    """Loss against epochs, layer updates, FLOPs and seconds, every run on the same axes."""
+    import matplotlib.pyplot as plt
+    axes_spec = [("epochs", lambda h: evaluation_positions(h)), ("layer updates", lambda h: h.eval_layer_updates),
+                 ("GFLOPs (matrix products)", lambda h: h.eval_flops / 1e9), ("seconds", lambda h: h.eval_seconds)]
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.6), sharey=True)
+    for ax, (label, x_of) in zip(axes, axes_spec):
+        for name, history in histories.items():
+            ax.plot(x_of(history), history.eval_loss, lw=1, label=LABELS.get(name, name))
+        if target is not None:
+            ax.axhline(target, color="tab:red", lw=0.8, ls="--")
+        ax.set_xlabel(label)
+    axes[0].set_ylabel("training loss")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def seed_figure(rows: list):
+    """Epochs and seconds to target per seed, GD and PW joined by a line for each seed."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
+    for ax, quantity in zip(axes, ("epochs", "seconds")):
+        for row in rows:
+            ax.plot([0, 1], [row[f"gd_{quantity}"], row[f"pw_{quantity}"]], "-o", color="tab:gray", alpha=0.6, ms=4)
+        ax.set_xticks([0, 1], ["GD", "PW"])
+        ax.set_xlim(-0.4, 1.4)
+        ax.set_ylabel(f"{quantity} to target")
+    fig.suptitle(f"{len(rows)} seeds: each line is one seed (same initial weights for both)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def learning_rate_figure(rows: list):
+    """Epochs to target against the learning rate; runs that missed the target are marked with x at the top."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    top = max(r["epochs"] for r in rows) * 1.05
+    for name, color in (("gd", "tab:blue"), ("pw", "tab:orange")):
+        mine = sorted((r for r in rows if r["optimizer"] == name), key=lambda r: r["learning_rate"])
+        hit = [r for r in mine if r["status"] == "target"]
+        ax.plot([r["learning_rate"] for r in hit], [r["epochs"] for r in hit], "-o", color=color, label=LABELS[name])
+        missed = [r for r in mine if r["status"] != "target"]
+        ax.plot([r["learning_rate"] for r in missed], [top] * len(missed), "x", color=color, ms=9,
+                label=f"{LABELS[name]}: target not reached")
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("epochs to target")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -29,3 +29,27 @@ def comparison_table(result, paper: dict) -> str:
                      f"{paper[f'{name}_seconds']} | {history.seconds:.1f} | {history.status} | "
                      f"{'' if accuracy is None else f'{accuracy:.3f}'} |")
     return "\n".join(lines)
+
+
+def table(rows: list, columns: list) -> str:
+    """A Markdown table of ``rows`` (dicts).
+
+    Parameters
+    ----------
+    columns : list of tuple
+        ``(key, header, format)``; format is a format spec ("d", ".3f") or a callable; None prints "-".
+    """
+    lines = ["| " + " | ".join(header for _, header, _ in columns) + " |",
+             "|" + "|".join("---" for _ in columns) + "|"]
+    for row in rows:
+        cells = []
+        for key, _, fmt in columns:
+            value = row.get(key)
+            if value is None:
+                cells.append("-")
+            elif callable(fmt):
+                cells.append(fmt(value))
+            else:
+                cells.append(format(value, fmt))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
