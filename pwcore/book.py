@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,13 @@ def build_html(root: Path) -> Path:
     return root / "_build" / "html"
 
 
+def _interrupt_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so temporary notebooks are removed on the way out."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="execute only these runs")
@@ -107,8 +115,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-html", action="store_true", help="execute the notebooks only")
     parser.add_argument("--list-validated", action="store_true",
                         help="print the notebooks that CI re-validates with nbval, and exit")
+    parser.add_argument("--runs", type=Path, default=ROOT / "notebooks" / "runs.yml", help="the parameter sets")
+    parser.add_argument("--out", type=Path, default=ROOT / "book" / "generated", help="where executed notebooks go")
     args = parser.parse_args(argv)
-    runs = load_runs(ROOT / "notebooks" / "runs.yml")
+    runs = load_runs(args.runs)
     if args.list_validated:
         print(" ".join(f"book/generated/{run.name}.ipynb" for run in runs if run.validate))
         return 0
@@ -116,14 +126,15 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown run(s) {sorted(unknown)}; known: {[run.name for run in runs]}")
     selected = [run for run in runs if not args.only or run.name in args.only]
+    _interrupt_on_sigterm()
     if not args.no_execute:
         started = time.perf_counter()
         for number, run in enumerate(selected, start=1):
             print(f"[{number}/{len(selected)}] executing {run.name} ({run.template.name}, {run.parameters})",
                   flush=True)
             t0 = time.perf_counter()
-            path = execute(run, ROOT / "book" / "generated")
-            print(f"        wrote {path.relative_to(ROOT)} in {time.perf_counter() - t0:.1f} s", flush=True)
+            path = execute(run, args.out)
+            print(f"        wrote {path} in {time.perf_counter() - t0:.1f} s", flush=True)
         print(f"executed {len(selected)} notebook(s) in {time.perf_counter() - started:.1f} s", flush=True)
     if not args.no_html:
         html = build_html(ROOT)

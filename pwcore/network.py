@@ -145,6 +145,8 @@ class Network:
         if X.shape[0] != self.sizes[0]:
             raise ValueError(f"X has {X.shape[0]} features (rows) but the network expects n_0 = {self.sizes[0]}; "
                              "samples are columns: pass X.T if your samples are rows")
+        if X.shape[1] == 0:
+            raise ValueError("X has no samples (0 columns): pass at least one sample")
         if X.dtype != self.dtype:
             raise ValueError(f"X is {X.dtype} but the network is {self.dtype}: convert once with X.astype({self.dtype.name!r})")
         return ForwardCache(X, self.n_layers)

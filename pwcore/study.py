@@ -102,6 +102,7 @@ def seed_study(data, base: ExperimentConfig, seeds, log=print) -> list:
         gd, pw = run_one(config, data, "gd"), run_one(config, data, "pw")
         rows.append({"seed": int(seed), "gd_status": gd.status, "pw_status": pw.status,
                      "gd_epochs": gd.epochs_completed, "pw_epochs": pw.epochs_completed,
+                     "gd_elapsed": gd.epochs_elapsed, "pw_elapsed": pw.epochs_elapsed,
                      "gd_seconds": gd.seconds, "pw_seconds": pw.seconds})
         log(f"seed {seed}: GD {gd.status} {gd.epochs_completed} epochs {gd.seconds:.1f} s, "
             f"PW {pw.status} {pw.epochs_completed} epochs {pw.seconds:.1f} s")
@@ -117,7 +118,8 @@ def ratio_interval(numerators, denominators, confidence: float = 0.95) -> dict:
         ``{"mean", "low", "high", "n"}``; NaN where fewer than two finite ratios exist.
     """
     from scipy import stats
-    ratios = np.asarray(numerators, float) / np.asarray(denominators, float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero denominator is dropped below
+        ratios = np.asarray(numerators, float) / np.asarray(denominators, float)
     logs = np.log(ratios[np.isfinite(ratios) & (ratios > 0)])
     n = int(logs.size)
     if n < 2:
@@ -135,16 +137,17 @@ def learning_rate_sweep(data, base: ExperimentConfig, learning_rates, log=print)
         for name in ("gd", "pw"):
             history = run_one(config, data, name)
             rows.append({"optimizer": name, "learning_rate": float(rate), "status": history.status,
-                         "epochs": history.epochs_completed, "seconds": history.seconds,
+                         "epochs": history.epochs_completed, "elapsed": history.epochs_elapsed,
+                         "seconds": history.seconds,
                          "final_loss": history.final_loss})
             log(f"lr {rate:g} {name}: {history.message}")
     return rows
 
 
 def tuned(rows: list, name: str):
-    """The row of ``name`` that reached the target in the fewest epochs (ties: fewer seconds), or None."""
+    """The row of ``name`` that reached the target in the fewest (fractional) epochs, ties by seconds; or None."""
     reached = [r for r in rows if r["optimizer"] == name and r["status"] == "target"]
-    return min(reached, key=lambda r: (r["epochs"], r["seconds"])) if reached else None
+    return min(reached, key=lambda r: (r["elapsed"], r["seconds"])) if reached else None
 
 
 def accounting_runs(data, config: ExperimentConfig) -> dict:

@@ -62,6 +62,15 @@ class History:
     update_log: list = field(default_factory=list)
     seconds: float = 0.0
     flops: int = 0
+    substeps_per_epoch: int = 1
+
+    @property
+    def epochs_elapsed(self) -> float:
+        """Epochs run as a fraction: a run stopped before sub-step ``s`` of epoch ``e`` ran ``e - 1 + (s - 1) / n``."""
+        if self.stopped_at is None:
+            return float(self.epochs_completed)
+        epoch, substep = self.stopped_at
+        return epoch - 1 + (substep - 1) / self.substeps_per_epoch
 
     @property
     def reached_target(self) -> bool:
@@ -94,6 +103,15 @@ def _check_train_arguments(target, max_epochs, stop_rule):
     if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float, np.number))
                                or not np.isfinite(target)):
         raise ValueError(f"target must be a finite number or None, got {target!r}")
+
+
+def _check_finite(X: np.ndarray, y) -> None:
+    if not np.isfinite(X).all():
+        bad = int(np.count_nonzero(~np.isfinite(X)))
+        raise ValueError(f"X holds {bad} NaN or infinite values: clean or impute the inputs before training")
+    y = np.asarray(y)
+    if not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"labels y must be integers (class indices), got dtype {y.dtype}")
 
 
 class _Recorder:
@@ -172,8 +190,10 @@ def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=No
     """
     _check_train_arguments(target, max_epochs, stop_rule)
     cache = net.new_cache(X)
+    _check_finite(X, y)
     tally = Tally(net.n_layers)
-    history = History(optimizer.name, None if target is None else float(target), stop_rule)
+    history = History(optimizer.name, None if target is None else float(target), stop_rule,
+                      substeps_per_epoch=len(optimizer.depths(net.n_layers)))
     start = time.perf_counter()
     recorder = _Recorder(history, tally, target, stop_rule, start)
     bar = _progress_bar(max_epochs, optimizer.name) if progress else None
@@ -188,15 +208,20 @@ def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=No
             if stopped:
                 break
         if not stopped:
-            recorder.epoch = max_epochs + 1
-            tally.add_forward(net, cache.stale_from, X.shape[1])
-            final_value = loss(net.forward(cache, cache.stale_from), y)[0]
-            if not recorder(final_value, 1):
-                history.epochs = history.epochs_completed = max_epochs
-                history.message = f"stopped after max_epochs = {max_epochs} with loss {final_value:.6g}"
+            _evaluate_after_last_epoch(net, cache, y, loss, tally, recorder, max_epochs)
     if bar is not None:
         bar.close()
     return recorder.finish(time.perf_counter() - start)
+
+
+def _evaluate_after_last_epoch(net, cache, y, loss, tally, recorder, max_epochs) -> None:
+    """The loss after the last epoch: recorded, and checked against the target like any evaluation."""
+    recorder.epoch = max_epochs + 1
+    tally.add_forward(net, cache.stale_from, cache.A[0].shape[1])
+    final_value = loss(net.forward(cache, cache.stale_from), y)[0]
+    if not recorder(final_value, 1):
+        recorder.h.epochs = recorder.h.epochs_completed = max_epochs
+        recorder.h.message = f"stopped after max_epochs = {max_epochs} with loss {final_value:.6g}"
 
 
 def _progress_bar(total: int, label: str):

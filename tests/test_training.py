@@ -111,3 +111,15 @@ def test_float32_training_stays_float32_and_tracks_float64():
     h32 = train(net32, X.astype(np.float32), y, LOSS, PositionWise(0.1), max_epochs=20)
     assert all(p.dtype == np.float32 for p in net32.parameters())
     np.testing.assert_allclose(h32.eval_loss, h64.eval_loss, rtol=1e-4)
+
+
+def test_epochs_elapsed_counts_the_fraction_of_a_stopped_epoch():
+    net, X, y = small_problem()
+    free = train(net.copy(), X, y, LOSS, PositionWise(0.3), max_epochs=30)
+    target = float(free.eval_loss[(free.eval_substep == 3)][5]) + 1e-12  # crossed before a third sub-step
+    history = train(net.copy(), X, y, LOSS, PositionWise(0.3), target=target, max_epochs=30, stop_rule="evaluation")
+    epoch, substep = history.stopped_at
+    assert history.epochs_elapsed == pytest.approx(epoch - 1 + (substep - 1) / 4)
+    assert history.epochs_completed <= history.epochs_elapsed < history.epochs_completed + 1
+    unlimited = train(net.copy(), X, y, LOSS, PositionWise(0.3), max_epochs=3)
+    assert unlimited.epochs_elapsed == 3.0

@@ -158,6 +158,9 @@ def extract_members(archive_path: Path, member_dir: str, names, folder: Path) ->
                     raise DataError(f"{archive_path}: member {name!r} is not a regular file (a link or device); "
                                     f"refusing the archive. Delete it and download it again.")
                 written.append(_write_atomically(tar.extractfile(member), folder / wanted[name]))
+    except _WriteError as error:
+        raise DataError(f"could not write {error.target} ({error.__cause__}): free disk space or make "
+                        f"{folder} writable (or set {CACHE_DIR_VARIABLE} elsewhere), then run again.") from error
     except (tarfile.TarError, EOFError, OSError) as error:
         raise DataError(f"{archive_path} is not a readable tar archive ({error}). "
                         f"Delete it and download it again.") from error
@@ -167,13 +170,35 @@ def extract_members(archive_path: Path, member_dir: str, names, folder: Path) ->
     return written
 
 
+class _WriteError(Exception):
+    """Writing an extracted file failed (disk full, read-only folder); ``target`` names it."""
+
+    def __init__(self, target: Path):
+        super().__init__(str(target))
+        self.target = target
+
+
 def _write_atomically(stream, target: Path) -> Path:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    """Copy ``stream`` to ``target`` through a temporary file; read errors pass through, write errors become _WriteError."""
     try:
-        with os.fdopen(handle, "wb") as out:
-            shutil.copyfileobj(stream, out, _CHUNK)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        out = os.fdopen(handle, "wb")
+    except OSError as error:
+        raise _WriteError(target) from error
+    try:
+        with out:
+            while chunk := stream.read(_CHUNK):
+                _write(out, chunk, target)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def _write(out, chunk: bytes, target: Path) -> None:
+    try:
+        out.write(chunk)
+        out.flush()
+    except OSError as error:
+        raise _WriteError(target) from error

@@ -1,0 +1,86 @@
+"""The book's wiring: runs, table of contents, atomic notebook regeneration."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pwcore import book
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_run_has_its_template_and_every_page_exists():
+    runs = book.load_runs(ROOT / "notebooks" / "runs.yml")
+    assert {"figure1", "experiment_cat"} <= {run.name for run in runs}
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    names = {run.name for run in runs}
+    for page in pages:
+        if page.startswith("book/generated/"):
+            assert page.split("/")[-1] in names, f"{page} is in the table of contents but not in runs.yml"
+            assert (ROOT / f"{page}.ipynb").is_file(), f"{page}.ipynb has not been generated"
+        else:
+            assert (ROOT / f"{page}.md").is_file()
+
+
+def test_every_run_names_only_template_parameters():
+    import jupytext
+    for run in book.load_runs(ROOT / "notebooks" / "runs.yml"):
+        notebook = jupytext.read(run.template)
+        cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+        names = {line.split("=")[0].strip() for line in cell.source.splitlines() if "=" in line}
+        assert set(run.parameters) <= names, f"{run.name}: unknown parameters {set(run.parameters) - names}"
+
+
+def test_a_missing_template_is_named(tmp_path):
+    spec = tmp_path / "runs.yml"
+    spec.write_text("broken:\n  template: nowhere.md\n")
+    with pytest.raises(FileNotFoundError, match="nowhere.md"):
+        book.load_runs(spec)
+
+
+TEMPLATE = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+value = 1
+```
+
+```{code-cell} ipython3
+assert value > 0, "value must be positive"
+print(value * 2)
+```
+"""
+
+
+def test_execute_writes_the_notebook_with_parameters(tmp_path):
+    template = tmp_path / "t.md"
+    template.write_text(TEMPLATE)
+    path = book.execute(book.Run("demo", template, {"value": 21}), tmp_path / "out")
+    assert path.name == "demo.ipynb" and "42" in path.read_text()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["demo.ipynb"]
+
+
+def test_a_failing_execution_keeps_the_previous_notebook(tmp_path):
+    template = tmp_path / "t.md"
+    template.write_text(TEMPLATE)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "demo.ipynb").write_text("previous version")
+    with pytest.raises(Exception, match="value must be positive"):
+        book.execute(book.Run("demo", template, {"value": -1}), out)
+    assert (out / "demo.ipynb").read_text() == "previous version"
+    assert [p.name for p in out.iterdir()] == ["demo.ipynb"]  # no temporary left behind
+
+
+def test_validated_list_leaves_out_the_full_sweeps(capsys):
+    assert book.main(["--list-validated"]) == 0
+    listed = capsys.readouterr().out.split()
+    assert "book/generated/experiment_cat.ipynb" in listed
+    assert "book/generated/study_seeds_ci.ipynb" in listed
+    assert "book/generated/study_seeds_cat.ipynb" not in listed
