@@ -13,7 +13,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import time
 
@@ -24,6 +23,7 @@ from pwcore.accounting import Tally
 from pwcore.data import load_dataset
 from pwcore.experiments import ExperimentConfig, build
 from pwcore.optimizers import make_optimizer
+from pwcore.provenance import cpu_model
 
 
 def median_seconds(run, repeats: int) -> float:
@@ -64,7 +64,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     blas = [(i.get("internal_api"), i.get("version"), i.get("num_threads")) for i in threadpool_info()]
-    print(f"CPU: {platform.processor() or platform.machine()}; BLAS (api, version, threads): {blas}")
+    print(f"CPU: {cpu_model()}; BLAS (api, version, threads): {blas}")
     header = (f"{'dataset':<8}{'dtype':<8}{'GD s/epoch':>11}{'PW s/epoch':>11}{'PW/GD':>7}"
               f"{'floor s':>9}{'GD/floor':>9}{'PW/floor':>9}{'GB/s':>7}{'GFLOP/s':>9}")
     print(header)
