@@ -35,3 +35,13 @@ def shared_data():
     if not (SHARED_DATA / "SHA256SUMS").is_file():
         pytest.skip(f"no real data at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def myst_notebook(parameters: str, code: str) -> str:
+    """A jupytext (MyST) notebook source with a ``parameters`` cell and one code cell."""
+    return (
+        "---\njupytext:\n  text_representation: {extension: .md, format_name: myst}\n"
+        "kernelspec: {display_name: Python 3, language: python, name: python3}\n---\n\n"
+        f"```{{code-cell}} ipython3\n:tags: [parameters]\n\n{parameters}\n```\n\n"
+        f"```{{code-cell}} ipython3\n{code}\n```\n"
+    )

@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from pwcore import book
+from conftest import myst_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,23 +40,7 @@ def test_a_missing_template_is_named(tmp_path):
         book.load_runs(spec)
 
 
-TEMPLATE = """---
-jupytext:
-  text_representation: {extension: .md, format_name: myst}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-
-```{code-cell} ipython3
-:tags: [parameters]
-
-value = 1
-```
-
-```{code-cell} ipython3
-assert value > 0, "value must be positive"
-print(value * 2)
-```
-"""
+TEMPLATE = myst_notebook("value = 1", 'assert value > 0, "value must be positive"\nprint(value * 2)')
 
 
 def test_execute_writes_the_notebook_with_parameters(tmp_path):

@@ -17,7 +17,7 @@ import pwcore.data.fetch as fetch
 from pwcore import BinaryCrossEntropy, GradientDescent, Network, PositionWise, make_loss, make_optimizer, train
 from pwcore.data import DataError
 from pwcore.experiments import ExperimentConfig
-from conftest import small_problem
+from conftest import myst_notebook, small_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 LOSS = BinaryCrossEntropy()
@@ -117,25 +117,7 @@ def test_a_bad_notebook_parameter_fails_the_run_with_its_message(tmp_path):
 
 # --- interrupting the regeneration ------------------------------------------------
 
-SLOW_TEMPLATE = """---
-jupytext:
-  text_representation: {extension: .md, format_name: myst}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-
-```{code-cell} ipython3
-:tags: [parameters]
-
-version = 1
-```
-
-```{code-cell} ipython3
-import time
-for step in range(20):
-    time.sleep(0.1)
-print(f"version {version}")
-```
-"""
+SLOW_TEMPLATE = myst_notebook("version = 1", 'import time\nfor step in range(20):\n    time.sleep(0.1)\nprint(f"version {version}")')
 
 
 def regenerate(folder, version):
