@@ -65,3 +65,8 @@ def markdown_table(rows: dict) -> str:
     lines = ["| what | value |", "|---|---|"]
     lines += [f"| {label} | `{str(value).replace('|', '/')}` |" for label, value in rows.items()]
     return "\n".join(lines)
+
+
+def block(parameters: dict, data_meta: dict | None = None, notebook: str = "") -> str:
+    """The provenance of one notebook run as a Markdown table, for the end of every page."""
+    return markdown_table(collect(parameters, data_meta, notebook))
