@@ -10,13 +10,16 @@ PACKAGES = ("pwcore", "numpy", "scipy", "h5py", "matplotlib", "papermill", "jupy
 
 
 def git_commit(folder: Path | None = None) -> str:
-    """The commit of the checkout holding pwcore, with "+changes" if the tree differs; "unknown" outside git."""
+    """The commit of the checkout holding pwcore, with "+changes" if tracked files other than
+    ``book/generated/`` differ from it; "unknown" outside git."""
     folder = folder or Path(__file__).resolve().parents[1]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True,
                                 check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=folder,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        # The executed notebooks are this run's own output, so their changes do not count.
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":(exclude)book/generated"], cwd=folder, capture_output=True, text=True,
+                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + ("+changes" if dirty else "")
