@@ -101,6 +101,25 @@ def build_html(root: Path) -> Path:
     return root / "_build" / "html"
 
 
+def execute_all(runs, out_dir: Path) -> bool:
+    """Execute ``runs`` in order with progress lines; on the first failure say which and return False."""
+    import papermill
+    started = time.perf_counter()
+    for number, run in enumerate(runs, start=1):
+        print(f"[{number}/{len(runs)}] executing {run.name} ({run.template.name}, {run.parameters})", flush=True)
+        t0 = time.perf_counter()
+        try:
+            path = execute(run, out_dir)
+        except papermill.PapermillExecutionError as error:
+            print(f"run {run.name!r} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
+                  f"the previous {run.name}.ipynb (if any) is left in place; fix the parameters in "
+                  f"notebooks/runs.yml or the library and run again", file=sys.stderr, flush=True)
+            return False
+        print(f"        wrote {path} in {time.perf_counter() - t0:.1f} s", flush=True)
+    print(f"executed {len(runs)} notebook(s) in {time.perf_counter() - started:.1f} s", flush=True)
+    return True
+
+
 def _interrupt_on_sigterm() -> None:
     """Make SIGTERM unwind like Ctrl-C, so temporary notebooks are removed on the way out."""
     def handler(signum, frame):
@@ -127,15 +146,8 @@ def main(argv=None) -> int:
         parser.error(f"unknown run(s) {sorted(unknown)}; known: {[run.name for run in runs]}")
     selected = [run for run in runs if not args.only or run.name in args.only]
     _interrupt_on_sigterm()
-    if not args.no_execute:
-        started = time.perf_counter()
-        for number, run in enumerate(selected, start=1):
-            print(f"[{number}/{len(selected)}] executing {run.name} ({run.template.name}, {run.parameters})",
-                  flush=True)
-            t0 = time.perf_counter()
-            path = execute(run, args.out)
-            print(f"        wrote {path} in {time.perf_counter() - t0:.1f} s", flush=True)
-        print(f"executed {len(selected)} notebook(s) in {time.perf_counter() - started:.1f} s", flush=True)
+    if not args.no_execute and not execute_all(selected, args.out):
+        return 1
     if not args.no_html:
         html = build_html(ROOT)
         print(f"the book is at {html / 'index.html'}")

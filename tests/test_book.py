@@ -69,3 +69,12 @@ def test_validated_list_leaves_out_the_full_sweeps(capsys):
     assert "book/generated/experiment_cat.ipynb" in listed
     assert "book/generated/study_seeds_ci.ipynb" in listed
     assert "book/generated/study_seeds_cat.ipynb" not in listed
+
+
+def test_a_failing_run_is_named_and_the_command_exits_1(tmp_path, capsys):
+    template = tmp_path / "t.md"
+    template.write_text(TEMPLATE)
+    (tmp_path / "runs.yml").write_text("demo:\n  template: t.md\n  parameters: {value: -1}\n")
+    code = book.main(["--no-html", "--runs", str(tmp_path / "runs.yml"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and "run 'demo' failed" in err and "value must be positive" in err
