@@ -33,8 +33,7 @@ def schedule_figure(logs: dict, n_layers: int):
         ax.set_title(TITLES.get(name, name), fontsize=10)
         ax.grid(True, alpha=0.3)
     fig.suptitle("One epoch: X marks a weight update (layer 1 is next to the input)", fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finished(fig)
 
 
 def loss_curves(histories: dict, target: float | None, paper: dict | None = None):
@@ -57,7 +56,14 @@ def loss_curves(histories: dict, target: float | None, paper: dict | None = None
         ax.set_title(f"{TITLES.get(name, name)}\n{_panel_caption(name, history, paper)}", fontsize=9)
         ax.legend(fontsize=8)
     axes[0][0].set_ylabel("Cost")
+    return _finished(fig)
+
+
+def _finished(fig):
+    """Lay out and close ``fig`` (it still displays), so a notebook's inline backend does not show it twice."""
+    import matplotlib.pyplot as plt
     fig.tight_layout()
+    plt.close(fig)
     return fig
 
 
@@ -91,8 +97,7 @@ def accounting_figure(histories: dict, target: float | None):
         ax.set_xlabel(label)
     axes[0].set_ylabel("training loss")
     axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finished(fig)
 
 
 def seed_figure(rows: list):
@@ -106,8 +111,7 @@ def seed_figure(rows: list):
         ax.set_xlim(-0.4, 1.4)
         ax.set_ylabel(f"{quantity} to target")
     fig.suptitle(f"{len(rows)} seeds: each line is one seed (same initial weights for both)", fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finished(fig)
 
 
 def learning_rate_figure(rows: list):
@@ -126,5 +130,4 @@ def learning_rate_figure(rows: list):
     ax.set_xlabel("learning rate")
     ax.set_ylabel("epochs to target")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finished(fig)
