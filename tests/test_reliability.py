@@ -1,7 +1,5 @@
 """Bad input at every entry point, interrupted regeneration, full disks, determinism across processes and threads."""
 import errno
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pwcore.data.fetch as fetch
-from pwcore import BinaryCrossEntropy, GradientDescent, Network, PositionWise, make_loss, make_optimizer, train
+from pwcore import BinaryCrossEntropy, GradientDescent, PositionWise, make_loss, make_optimizer, train
 from pwcore.data import DataError
 from pwcore.experiments import ExperimentConfig
 from conftest import myst_notebook, small_problem

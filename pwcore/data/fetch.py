@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tarfile
 import tempfile
 from pathlib import Path
@@ -84,7 +83,7 @@ def locate(relpath: str, download: bool = True) -> Path:
                         f"point it at a folder laid out like shared/data (cat/, mnist/, cifar10/) or unset it")
     if given is not None and (given / relpath).is_file():
         return verify(given / relpath, source.known_hash,
-                      f"Replace it with a good copy (see shared/data/SHA256SUMS) or remove it to download one.")
+                      "Replace it with a good copy (see shared/data/SHA256SUMS) or remove it to download one.")
     cached = cache_dir() / relpath
     if cached.is_file():
         return verify(cached, source.known_hash, f"Delete {cached} and run again to download it afresh.")
