@@ -16,7 +16,6 @@ from .activations import get_activation
 from .init import initial_weights
 
 OUTPUT_LAYERS = ("dense", "cosine")
-DTYPES = {"float64": np.float64, "float32": np.float32}
 _NORM_FLOOR = 1e-12  # a dead (all-zero) feature column has no direction
 
 

@@ -11,7 +11,6 @@ from .accounting import Tally
 from .network import Network
 
 STOP_RULES = ("epoch", "evaluation")
-STATUSES = ("target", "max_epochs", "diverged")
 
 
 @dataclass
