@@ -1,14 +1,18 @@
-"""Per-epoch time of GD and PW on each dataset at full size, against this machine's limits.
+"""Per-epoch time of GD and PW on each dataset at full size, against this machine's limits and PyTorch.
 
 Prints, per dataset and dtype: seconds per epoch (median of repeats) for GD and
 PW, the PW/GD ratio, the epoch's floor on this machine (the larger of bytes of
 the input matrix read / measured read bandwidth and FLOPs / measured GEMM
-throughput), and pwcore's fraction of that floor.
+throughput, both measured in this run), pwcore's multiple of that floor, the
+same epochs in PyTorch on the CPU (same network, full batch, dtype and initial
+weights; `pip install -e '.[bench]'`), the ratio pwcore/PyTorch, and the
+largest relative difference between the two libraries' losses after a few
+epochs of each optimizer.
 
 Usage::
 
     PWCORE_DATA_DIR=../shared/data python benchmarks/epoch_speed.py [--datasets cat mnist cifar10]
-        [--dtypes float64 float32] [--repeats 5]
+        [--dtypes float64 float32] [--repeats 5] [--check-epochs 3]
 """
 from __future__ import annotations
 
@@ -24,6 +28,14 @@ from pwcore.data import load_dataset
 from pwcore.experiments import ExperimentConfig, build
 from pwcore.optimizers import make_optimizer
 from pwcore.provenance import cpu_model
+
+try:
+    import torch
+    from torch_reference import TorchNetwork
+except ImportError:
+    torch = None
+
+OPTIMIZERS = ("gd", "pw")
 
 
 def median_seconds(run, repeats: int) -> float:
@@ -48,13 +60,75 @@ def read_bytes_per_second(X: np.ndarray, repeats=5) -> float:
     return X.nbytes / median_seconds(lambda: X @ v, repeats)
 
 
-def epoch_seconds(config, data, name, repeats) -> tuple:
-    net, loss = build(config, data.n_features, data.n_classes)
-    optimizer = make_optimizer(name, config.learning_rate, config.reading)
-    cache, tally = net.new_cache(data.X_train), Tally(net.n_layers)
-    run = lambda: optimizer.run_epoch(net, cache, data.y_train, loss, tally, lambda value, substep: False)
-    seconds = median_seconds(run, repeats)
-    return seconds, tally.flops / (repeats + 1)
+class PwcoreRun:
+    """One optimizer training a fresh copy of the experiment's initial network."""
+
+    def __init__(self, config, data, optimizer):
+        self.net, self.loss = build(config, data.n_features, data.n_classes)
+        self.optimizer = make_optimizer(optimizer, config.learning_rate, config.reading)
+        self.cache, self.tally = self.net.new_cache(data.X_train), Tally(self.net.n_layers)
+        self.y = data.y_train
+
+    def epoch(self) -> None:
+        self.optimizer.run_epoch(self.net, self.cache, self.y, self.loss, self.tally, lambda value, substep: False)
+
+    def current_loss(self) -> float:
+        return self.loss(self.net.forward(self.cache, self.cache.stale_from), self.y)[0]
+
+
+class TorchRun:
+    """The same, in PyTorch."""
+
+    def __init__(self, config, data, optimizer):
+        net, loss = build(config, data.n_features, data.n_classes)
+        self.model = TorchNetwork(net, loss, data.X_train, data.y_train)
+        self.optimizer, self.learning_rate = optimizer, config.learning_rate
+
+    def epoch(self) -> None:
+        self.model.epoch(self.optimizer, self.learning_rate)
+
+    def current_loss(self) -> float:
+        return self.model.current_loss()
+
+
+def seconds_per_epoch(run, repeats: int) -> float:
+    return median_seconds(run.epoch, repeats)
+
+
+def loss_after(run, epochs: int) -> float:
+    for _ in range(epochs):
+        run.epoch()
+    return run.current_loss()
+
+
+def measure(name: str, dtype: str, gemm: float, args) -> dict:
+    """Every figure of one row of the table."""
+    data = load_dataset(name, dtype)
+    config = ExperimentConfig.paper(name, dtype=dtype)
+    row = {"bandwidth": read_bytes_per_second(data.X_train), "gemm": gemm}
+    for optimizer in OPTIMIZERS:
+        run = PwcoreRun(config, data, optimizer)
+        row[optimizer] = seconds_per_epoch(run, args.repeats)
+        row[f"{optimizer} flops"] = run.tally.flops / (args.repeats + 1)
+        if torch is not None:
+            row[f"torch {optimizer}"] = seconds_per_epoch(TorchRun(config, data, optimizer), args.repeats)
+            ours = loss_after(PwcoreRun(config, data, optimizer), args.check_epochs)
+            theirs = loss_after(TorchRun(config, data, optimizer), args.check_epochs)
+            row[f"{optimizer} loss diff"] = abs(ours - theirs) / abs(theirs)
+    # An epoch of either reads X twice: the forward product and the first layer's weight gradient.
+    row["floor"] = max(2 * data.X_train.nbytes / row["bandwidth"], row["gd flops"] / gemm)
+    return row
+
+
+def format_row(name: str, dtype: str, row: dict) -> str:
+    gd, pw, floor = row["gd"], row["pw"], row["floor"]
+    text = (f"{name:<8}{dtype:<8}{gd:>8.4f}{pw:>8.4f}{pw / gd:>7.2f}{floor:>8.4f}{gd / floor:>6.2f}{pw / floor:>6.2f}"
+            f"{row['bandwidth'] / 1e9:>6.1f}{row['gemm'] / 1e9:>7.1f}")
+    if "torch gd" in row:
+        tgd, tpw = row["torch gd"], row["torch pw"]
+        text += (f"{tgd:>9.4f}{tpw:>9.4f}{gd / tgd:>7.2f}{pw / tpw:>7.2f}"
+                 f"{max(row['gd loss diff'], row['pw loss diff']):>10.1e}")
+    return text
 
 
 def main():
@@ -62,25 +136,24 @@ def main():
     parser.add_argument("--datasets", nargs="+", default=["cat", "mnist", "cifar10"])
     parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--check-epochs", type=int, default=3, help="epochs before comparing pwcore's and PyTorch's losses")
     args = parser.parse_args()
     blas = [(i.get("internal_api"), i.get("version"), i.get("num_threads")) for i in threadpool_info()]
     print(f"CPU: {cpu_model()}; BLAS (api, version, threads): {blas}")
-    header = (f"{'dataset':<8}{'dtype':<8}{'GD s/epoch':>11}{'PW s/epoch':>11}{'PW/GD':>7}"
-              f"{'floor s':>9}{'GD/floor':>9}{'PW/floor':>9}{'GB/s':>7}{'GFLOP/s':>9}")
+    if torch is None:
+        print("PyTorch is not installed (pip install -e '.[bench]'): its columns are left out")
+    else:
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    print("seconds per epoch (median); floor = max(2 x input bytes / read bandwidth, FLOPs / GEMM throughput)")
+    header = (f"{'dataset':<8}{'dtype':<8}{'GD s':>8}{'PW s':>8}{'PW/GD':>7}{'floor s':>8}{'GD/fl':>6}{'PW/fl':>6}"
+              f"{'GB/s':>6}{'GFLOP/s':>7}")
+    if torch is not None:
+        header += f"{'torch GD':>9}{'torch PW':>9}{'GD/tch':>7}{'PW/tch':>7}{'loss diff':>10}"
     print(header)
     for dtype in args.dtypes:
         gemm = gemm_flops_per_second(dtype)
         for name in args.datasets:
-            data = load_dataset(name, dtype)
-            config = ExperimentConfig.paper(name, dtype=dtype)
-            bandwidth = read_bytes_per_second(data.X_train)
-            gd, gd_flops = epoch_seconds(config, data, "gd", args.repeats)
-            pw, pw_flops = epoch_seconds(config, data, "pw", args.repeats)
-            # An epoch of either reads X twice: the forward product and the first layer's weight gradient.
-            floor = max(2 * data.X_train.nbytes / bandwidth, gd_flops / gemm)
-            print(f"{name:<8}{dtype:<8}{gd:>11.4f}{pw:>11.4f}{pw / gd:>7.2f}{floor:>9.4f}"
-                  f"{gd / floor:>9.2f}{pw / floor:>9.2f}{bandwidth / 1e9:>7.1f}{gemm / 1e9:>9.1f}", flush=True)
-            del data
+            print(format_row(name, dtype, measure(name, dtype, gemm, args)), flush=True)
 
 
 if __name__ == "__main__":

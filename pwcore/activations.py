@@ -23,7 +23,7 @@ class Activation:
     phi : callable
         ``phi(Z) -> A``, both of shape ``(n, m)``.
     dphi : callable
-        ``dphi(Z, A) -> dA/dZ`` of shape ``(n, m)``.
+        ``dphi(Z, A) -> dA/dZ`` of shape ``(n, m)`` (boolean for ReLU, whose derivative is 0 or 1).
     """
 
     name: str
@@ -32,12 +32,16 @@ class Activation:
 
 
 def _sigmoid(Z: np.ndarray) -> np.ndarray:
-    # 1 / (1 + exp(-Z)) as in the course code; exp overflow to inf gives 0, not NaN.
+    # 1 / (1 + exp(-Z)) as in the course code, in one buffer; exp overflow to inf gives 0, not NaN.
+    A = np.negative(Z)
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-Z))
+        np.exp(A, out=A)
+    A += 1
+    return np.reciprocal(A, out=A)
 
 
-RELU = Activation("relu", lambda Z: np.maximum(Z, 0), lambda Z, A: (Z > 0).astype(Z.dtype))
+# dphi of ReLU stays boolean: dA * (Z > 0) multiplies by exactly 1 or 0 without a float temporary.
+RELU = Activation("relu", lambda Z: np.maximum(Z, 0), lambda Z, A: Z > 0)
 SIGMOID = Activation("sigmoid", _sigmoid, lambda Z, A: A * (1 - A))
 IDENTITY = Activation("identity", lambda Z: Z, lambda Z, A: np.ones_like(Z))
 

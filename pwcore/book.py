@@ -21,8 +21,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .regeneration import stamp_machine
+
 ROOT = Path(__file__).resolve().parents[1]
 MATHJAX_VERSION = "3.2.2"
+SUMMARY_RUN = "regeneration"  # reads the others' timings, so it runs after any of them
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ def execute(run: Run, out_dir: Path) -> Path:
         jupytext.write(jupytext.read(run.template), source)
         papermill.execute_notebook(str(source), str(executed), parameters=run.parameters, cwd=str(out_dir),
                                    kernel_name="python3", progress_bar=False, log_output=False)
+        stamp_machine(executed)
         os.replace(executed, final)
     return final
 
@@ -120,6 +124,12 @@ def execute_all(runs, out_dir: Path) -> bool:
     return True
 
 
+def with_summary_last(selected: list, runs: list) -> list:
+    """``selected`` with the regeneration summary (if ``runs`` has one) moved or added to the end."""
+    summary = [run for run in runs if run.name == SUMMARY_RUN]
+    return [run for run in selected if run.name != SUMMARY_RUN] + (summary if selected else [])
+
+
 def _interrupt_on_sigterm() -> None:
     """Make SIGTERM unwind like Ctrl-C, so temporary notebooks are removed on the way out."""
     def handler(signum, frame):
@@ -144,7 +154,7 @@ def main(argv=None) -> int:
     unknown = set(args.only or []) - {run.name for run in runs}
     if unknown:
         parser.error(f"unknown run(s) {sorted(unknown)}; known: {[run.name for run in runs]}")
-    selected = [run for run in runs if not args.only or run.name in args.only]
+    selected = with_summary_last([run for run in runs if not args.only or run.name in args.only], runs)
     _interrupt_on_sigterm()
     if not args.no_execute and not execute_all(selected, args.out):
         return 1

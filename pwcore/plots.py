@@ -131,3 +131,21 @@ def learning_rate_figure(rows: list):
     ax.set_ylabel("epochs to target")
     ax.legend(fontsize=8)
     return _finished(fig)
+
+
+def regeneration_figure(timings: list):
+    """Execution seconds of each notebook of the book, slowest at the top.
+
+    Parameters
+    ----------
+    timings : list of pwcore.regeneration.NotebookTiming
+    """
+    import matplotlib.pyplot as plt
+    ordered = sorted(timings, key=lambda t: t.seconds)
+    fig, ax = plt.subplots(figsize=(7, 0.25 * len(ordered) + 1.2))
+    ax.barh([t.name for t in ordered], [t.seconds for t in ordered], color="tab:blue")
+    ax.set_xlabel("seconds to execute")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.set_title(f"make book: {sum(t.seconds for t in ordered) / 60:.1f} minutes of notebook execution", fontsize=10)
+    return _finished(fig)

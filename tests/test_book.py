@@ -78,3 +78,21 @@ def test_a_failing_run_is_named_and_the_command_exits_1(tmp_path, capsys):
     code = book.main(["--no-html", "--runs", str(tmp_path / "runs.yml"), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1 and "run 'demo' failed" in err and "value must be positive" in err
+
+
+def test_an_executed_notebook_carries_its_timing_and_machine(tmp_path):
+    from pwcore.regeneration import machine_description, read_timing
+    template = tmp_path / "t.md"
+    template.write_text(TEMPLATE)
+    timing = read_timing(book.execute(book.Run("demo", template, {"value": 21}), tmp_path / "out"))
+    assert timing.name == "demo" and timing.seconds > 0 and timing.ended >= timing.started
+    assert timing.machine == machine_description()
+
+
+def test_the_regeneration_summary_runs_after_any_selection():
+    runs = book.load_runs(ROOT / "notebooks" / "runs.yml")
+    assert runs[-1].name == book.SUMMARY_RUN
+    first, summary = runs[0], runs[-1]
+    assert [r.name for r in book.with_summary_last([summary, first], runs)] == [first.name, summary.name]
+    assert [r.name for r in book.with_summary_last([first], runs)] == [first.name, summary.name]
+    assert book.with_summary_last([], runs) == []
