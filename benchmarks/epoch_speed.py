@@ -24,6 +24,7 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 from pwcore.accounting import Tally
+from pwcore.batch import Batch
 from pwcore.data import load_dataset
 from pwcore.experiments import ExperimentConfig, build
 from pwcore.optimizers import make_optimizer
@@ -66,14 +67,13 @@ class PwcoreRun:
     def __init__(self, config, data, optimizer):
         self.net, self.loss = build(config, data.n_features, data.n_classes)
         self.optimizer = make_optimizer(optimizer, config.learning_rate, config.reading)
-        self.cache, self.tally = self.net.new_cache(data.X_train), Tally(self.net.n_layers)
-        self.y = data.y_train
+        self.batch, self.tally = Batch(self.net, data.X_train, data.y_train), Tally(self.net.n_layers)
 
     def epoch(self) -> None:
-        self.optimizer.run_epoch(self.net, self.cache, self.y, self.loss, self.tally, lambda value, substep: False)
+        self.optimizer.run_epoch(self.net, self.batch, self.loss, self.tally, lambda value, substep: False)
 
     def current_loss(self) -> float:
-        return self.loss(self.net.forward(self.cache, self.cache.stale_from), self.y)[0]
+        return self.batch.forward_and_evaluate(self.net, self.loss)
 
 
 class TorchRun:

@@ -27,7 +27,8 @@ from typing import Callable
 import numpy as np
 
 from .accounting import Tally
-from .network import ForwardCache, Network
+from .batch import Batch
+from .network import Network
 
 Observe = Callable[[float, int], bool]
 READINGS = ("prose", "printed")
@@ -73,22 +74,20 @@ class LayerwiseOptimizer:
             raise ValueError(f"{len(self.layer_multipliers)} layer multipliers given for a {net.n_layers}-layer network")
         return self.learning_rate * self.layer_multipliers[l - 1]
 
-    def run_epoch(self, net: Network, cache: ForwardCache, y, loss, tally: Tally, observe: Observe) -> bool:
+    def run_epoch(self, net: Network, batch: Batch, loss, tally: Tally, observe: Observe) -> bool:
         """Run one epoch; return True if ``observe`` stopped it."""
-        m, top = cache.A[0].shape[1], net.n_layers
+        top = net.n_layers
         for substep, depth in enumerate(self.depths(top), start=1):
-            tally.add_forward(net, cache.stale_from, m)
-            net.forward(cache, cache.stale_from)
-            cache.stale_from = top + 1
-            value, dA = loss(cache.output, y)
+            tally.add_forward(net, batch.stale_from, batch.m)
+            value = batch.forward_and_evaluate(net, loss)
             if observe(value, substep):
                 return True
             lowest = top - depth + 1
-            for l, (dW, db) in net.backward(cache, dA, depth).items():
+            for l, (dW, db) in batch.backward(net, depth).items():
                 net.update_layer(l, dW, db, self._rate(net, l))
-            tally.add_backprop(net, lowest, m)
+            tally.add_backprop(net, lowest, batch.m)
             tally.record_substep(range(lowest, top + 1))
-            cache.stale_from = lowest
+            batch.stale_from = lowest
         return False
 
     def describe(self) -> str:
@@ -118,24 +117,24 @@ class PositionWisePrinted(PositionWise):
 
     name = "pw-printed"
 
-    def run_epoch(self, net: Network, cache: ForwardCache, y, loss, tally: Tally, observe: Observe) -> bool:
-        m, top = cache.A[0].shape[1], net.n_layers
-        tally.add_forward(net, cache.stale_from, m)
-        net.forward(cache, cache.stale_from)  # listing lines 1-3
+    def run_epoch(self, net: Network, batch: Batch, loss, tally: Tally, observe: Observe) -> bool:
+        top = net.n_layers
+        tally.add_forward(net, batch.stale_from, batch.m)
+        batch.forward(net)  # listing lines 1-3
         for substep, depth in enumerate(self.depths(top), start=1):
-            value, dA = loss(cache.output, y)  # "Compute E" on whatever the output holds now
+            value = batch.evaluate(loss)  # "Compute E" on whatever the output holds now
             if observe(value, substep):
-                cache.stale_from = 1
+                batch.stale_from = 1
                 return True
             lowest = top - depth + 1
             for l in range(top, lowest - 1, -1):
-                dW, db, dA = net.backprop_layer(cache, l, dA, need_dA_prev=l > lowest)
+                dW, db = batch.backprop_layer(net, l, need_dA_prev=l > lowest)
                 net.update_layer(l, dW, db, self._rate(net, l))
-                net.forward_layer(cache, l)  # listing lines 15-16: this layer's output only
-            tally.add_backprop(net, lowest, m)
-            tally.add_forward(net, lowest, m)
+                batch.forward_layer(net, l)  # listing lines 15-16: this layer's output only
+            tally.add_backprop(net, lowest, batch.m)
+            tally.add_forward(net, lowest, batch.m)
             tally.record_substep(range(lowest, top + 1))
-        cache.stale_from = 1  # the next epoch starts with a full forward pass (lines 1-3)
+        batch.stale_from = 1  # the next epoch starts with a full forward pass (lines 1-3)
         return False
 
 

@@ -42,10 +42,14 @@ def read_timing(path: Path) -> NotebookTiming:
 
     Raises
     ------
+    FileNotFoundError
+        If there is no such notebook.
     ValueError
-        If the notebook was not executed by papermill (run ``make book`` to regenerate it).
+        If the notebook was not executed by papermill.
     """
     import nbformat
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path} does not exist: execute it with `python -m pwcore.book --only {Path(path).stem}`")
     metadata = nbformat.read(path, as_version=4).metadata
     record = metadata.get("papermill", {})
     if record.get("duration") is None:

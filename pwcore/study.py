@@ -145,9 +145,13 @@ def learning_rate_sweep(data, base: ExperimentConfig, learning_rates, log=print)
 
 
 def tuned(rows: list, name: str):
-    """The row of ``name`` that reached the target in the fewest (fractional) epochs, ties by seconds; or None."""
+    """The row of ``name`` that reached the target in the fewest (fractional) epochs; or None.
+
+    Ties go to the lower final loss, then the smaller learning rate: never to the
+    wall-clock time, so the choice is the same on every run and machine.
+    """
     reached = [r for r in rows if r["optimizer"] == name and r["status"] == "target"]
-    return min(reached, key=lambda r: (r["elapsed"], r["seconds"])) if reached else None
+    return min(reached, key=lambda r: (r["elapsed"], r["final_loss"], r["learning_rate"])) if reached else None
 
 
 def accounting_runs(data, config: ExperimentConfig) -> dict:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .accounting import Tally
+from .batch import Batch
 from .network import Network
 
 STOP_RULES = ("epoch", "evaluation")
@@ -156,7 +157,7 @@ class _Recorder:
 
 
 def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=None,
-          max_epochs: int = 1000, stop_rule: str = "epoch", progress=False) -> History:
+          max_epochs: int = 1000, stop_rule: str = "epoch", progress=False, n_parts: int | None = None) -> History:
     """Train ``net`` in place, full batch, until the loss falls below ``target`` or ``max_epochs`` pass.
 
     Parameters
@@ -181,6 +182,9 @@ def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=No
         A run stopped part-way through an epoch counts that epoch.
     progress : bool
         Show a progress bar (on standard error) with the current loss.
+    n_parts : int, optional
+        Column parts of the batch computed in parallel threads (see :mod:`pwcore.batch`);
+        default one per core for large batches, 1 (exact, unsplit) for small ones.
 
     Returns
     -------
@@ -188,7 +192,7 @@ def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=No
         A non-finite loss ends the run with ``status == "diverged"``; it does not raise.
     """
     _check_train_arguments(target, max_epochs, stop_rule)
-    cache = net.new_cache(X)
+    batch = Batch(net, X, y, n_parts)
     _check_finite(X, y)
     tally = Tally(net.n_layers)
     history = History(optimizer.name, None if target is None else float(target), stop_rule,
@@ -200,24 +204,24 @@ def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=No
         stopped = False
         for epoch in range(1, max_epochs + 1):
             recorder.epoch = epoch
-            stopped = optimizer.run_epoch(net, cache, y, loss, tally, recorder)
+            stopped = optimizer.run_epoch(net, batch, loss, tally, recorder)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{recorder.rows[-1][2]:.5g}", refresh=False)
             if stopped:
                 break
         if not stopped:
-            _evaluate_after_last_epoch(net, cache, y, loss, tally, recorder, max_epochs)
+            _evaluate_after_last_epoch(net, batch, loss, tally, recorder, max_epochs)
     if bar is not None:
         bar.close()
     return recorder.finish(time.perf_counter() - start)
 
 
-def _evaluate_after_last_epoch(net, cache, y, loss, tally, recorder, max_epochs) -> None:
+def _evaluate_after_last_epoch(net, batch, loss, tally, recorder, max_epochs) -> None:
     """The loss after the last epoch: recorded, and checked against the target like any evaluation."""
     recorder.epoch = max_epochs + 1
-    tally.add_forward(net, cache.stale_from, cache.A[0].shape[1])
-    final_value = loss(net.forward(cache, cache.stale_from), y)[0]
+    tally.add_forward(net, batch.stale_from, batch.m)
+    final_value = batch.forward_and_evaluate(net, loss)
     if not recorder(final_value, 1):
         recorder.h.epochs = recorder.h.epochs_completed = max_epochs
         recorder.h.message = f"stopped after max_epochs = {max_epochs} with loss {final_value:.6g}"

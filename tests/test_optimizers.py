@@ -5,16 +5,17 @@ import pytest
 from pwcore import (BinaryCrossEntropy, GradientDescent, Network, PositionWise, PositionWisePrinted,
                     make_optimizer, train)
 from pwcore.accounting import Tally
+from pwcore.batch import Batch
 from conftest import small_problem
 
 LOSS = BinaryCrossEntropy()
 
 
-def run_epochs(net, X, y, optimizer, epochs=1):
+def run_epochs(net, X, y, optimizer, epochs=1, n_parts=1):
     """Run whole epochs without a target; return the tally."""
-    tally, cache = Tally(net.n_layers), net.new_cache(X)
+    tally, batch = Tally(net.n_layers), Batch(net, X, y, n_parts)
     for _ in range(epochs):
-        optimizer.run_epoch(net, cache, y, LOSS, tally, lambda value, substep: False)
+        optimizer.run_epoch(net, batch, LOSS, tally, lambda value, substep: False)
     return tally
 
 
@@ -67,7 +68,7 @@ def test_last_prose_substep_equals_a_gd_step_from_the_same_state():
             snapshots.append(net.copy())
         return False
 
-    optimizer.run_epoch(net, net.new_cache(X), y, LOSS, Tally(net.n_layers), observe)
+    optimizer.run_epoch(net, Batch(net, X, y), LOSS, Tally(net.n_layers), observe)
     before_last = snapshots[0]
     gd_step(before_last, X, y, 0.05)
     assert_same_parameters(net, before_last, rtol=1e-13, atol=1e-15)
@@ -153,3 +154,13 @@ def test_wrong_number_of_layer_multipliers_is_rejected():
     net, X, y = small_problem((6, 5, 4, 1))
     with pytest.raises(ValueError, match="3-layer network"):
         train(net, X, y, LOSS, GradientDescent(0.1, layer_multipliers=[1, 2]), max_epochs=1)
+
+
+@pytest.mark.parametrize("optimizer_class", [GradientDescent, PositionWise, PositionWisePrinted])
+def test_a_batch_split_into_parts_matches_the_whole_batch_to_rounding(optimizer_class):
+    net, X, y = small_problem((6, 5, 4, 3, 1), m=50)
+    whole, split = net.copy(), net.copy()
+    tally_whole = run_epochs(whole, X, y, optimizer_class(0.1), epochs=3, n_parts=1)
+    tally_split = run_epochs(split, X, y, optimizer_class(0.1), epochs=3, n_parts=3)
+    assert_same_parameters(whole, split, rtol=1e-12, atol=1e-14)
+    assert tally_whole.flops == tally_split.flops and tally_whole.log == tally_split.log

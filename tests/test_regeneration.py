@@ -28,6 +28,8 @@ def test_timing_and_machine_are_read_back(tmp_path):
 def test_a_notebook_not_run_by_papermill_is_named_with_the_fix(tmp_path):
     with pytest.raises(ValueError, match=r"plain.ipynb holds no papermill timing.*--only plain"):
         read_timing(_notebook(tmp_path / "plain.ipynb"))
+    with pytest.raises(FileNotFoundError, match=r"gone.ipynb does not exist.*--only gone"):
+        read_timing(tmp_path / "gone.ipynb")
 
 
 def test_summary_adds_durations_and_spans_first_start_to_last_end():

@@ -67,6 +67,13 @@ def test_learning_rate_sweep_and_tuned_choice():
         assert (best is None and not reached) or best["epochs"] == min(reached)
 
 
+def test_a_tie_in_epochs_goes_to_the_lower_loss_then_the_smaller_rate_not_to_the_clock():
+    row = lambda rate, loss, seconds: {"optimizer": "gd", "status": "target", "elapsed": 1.0,
+                                       "learning_rate": rate, "final_loss": loss, "seconds": seconds}
+    assert study.tuned([row(0.1, 0.5, 1.0), row(0.2, 0.4, 9.0)], "gd")["learning_rate"] == 0.2
+    assert study.tuned([row(0.2, 0.4, 1.0), row(0.1, 0.4, 9.0)], "gd")["learning_rate"] == 0.1
+
+
 def test_seed_study_and_accounting_runs():
     data = small_cat()
     base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300, learning_rate=0.05)

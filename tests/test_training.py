@@ -1,4 +1,6 @@
 """Stopping rules, epoch counting, divergence, determinism and argument checks of train()."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -123,3 +125,21 @@ def test_epochs_elapsed_counts_the_fraction_of_a_stopped_epoch():
     assert history.epochs_completed <= history.epochs_elapsed < history.epochs_completed + 1
     unlimited = train(net.copy(), X, y, LOSS, PositionWise(0.3), max_epochs=3)
     assert unlimited.epochs_elapsed == 3.0
+
+
+def test_training_on_parts_matches_the_whole_batch_and_reports_divergence_silently():
+    net, X, y = small_problem((6, 5, 4, 3, 1), m=60)
+    runs = [train(net.copy(), X, y, LOSS, PositionWise(0.05), max_epochs=20, n_parts=n)
+            for n in (1, 2)]
+    np.testing.assert_allclose(runs[0].eval_loss, runs[1].eval_loss, rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the workers keep train's error state: no overflow warnings
+        history = train(net.copy(), X * 1e3, y, LOSS, PositionWise(1e3), max_epochs=50, n_parts=2)
+    assert history.status == "diverged"
+
+
+@pytest.mark.parametrize("n_parts", [0, 61, 1.5, True])
+def test_an_impossible_number_of_parts_is_named(n_parts):
+    net, X, y = small_problem((6, 5, 1), m=60)
+    with pytest.raises(ValueError, match="n_parts must be an integer from 1 to the 60 samples"):
+        train(net, X, y, LOSS, GradientDescent(0.1), n_parts=n_parts)
