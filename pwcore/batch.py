@@ -40,7 +40,7 @@ def _blas() -> ThreadpoolController:
 
 
 class Part:
-    """The columns ``start:stop`` of the batch: their forward cache, labels, and ``dE/dA`` of the output."""
+    """One column range of the batch: its forward cache, its labels, its share of the samples, and ``dE/dA`` of its output."""
 
     def __init__(self, cache: ForwardCache, y: np.ndarray, weight: float):
         self.cache, self.y, self.weight = cache, y, weight  # weight = m_part / m
