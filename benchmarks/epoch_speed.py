@@ -91,10 +91,6 @@ class TorchRun:
         return self.model.current_loss()
 
 
-def seconds_per_epoch(run, repeats: int) -> float:
-    return median_seconds(run.epoch, repeats)
-
-
 def loss_after(run, epochs: int) -> float:
     for _ in range(epochs):
         run.epoch()
@@ -108,10 +104,10 @@ def measure(name: str, dtype: str, gemm: float, args) -> dict:
     row = {"bandwidth": read_bytes_per_second(data.X_train), "gemm": gemm}
     for optimizer in OPTIMIZERS:
         run = PwcoreRun(config, data, optimizer)
-        row[optimizer] = seconds_per_epoch(run, args.repeats)
+        row[optimizer] = median_seconds(run.epoch, args.repeats)
         row[f"{optimizer} flops"] = run.tally.flops / (args.repeats + 1)
         if torch is not None:
-            row[f"torch {optimizer}"] = seconds_per_epoch(TorchRun(config, data, optimizer), args.repeats)
+            row[f"torch {optimizer}"] = median_seconds(TorchRun(config, data, optimizer).epoch, args.repeats)
             ours = loss_after(PwcoreRun(config, data, optimizer), args.check_epochs)
             theirs = loss_after(TorchRun(config, data, optimizer), args.check_epochs)
             row[f"{optimizer} loss diff"] = abs(ours - theirs) / abs(theirs)

@@ -68,7 +68,7 @@ class Batch:
             raise ValueError(f"n_parts must be an integer from 1 to the {m} samples, got {n_parts!r}")
         # Python ints and floats throughout: a NumPy float64 weight would turn float32 gradients into float64.
         bounds = [m * k // int(n_parts) for k in range(int(n_parts) + 1)]
-        self.m = m
+        self.m, self._threads = m, min(int(n_parts), os.cpu_count() or 1)
         self.parts = [Part(net.new_cache(X[:, a:b]), y[a:b], (b - a) / m) for a, b in zip(bounds[:-1], bounds[1:])]
 
     @property
@@ -91,13 +91,11 @@ class Batch:
             with np.errstate(**errors):
                 return work(part, *args)
         with _blas().limit(limits=1):
-            return list(_pool(min(len(self.parts), os.cpu_count() or 1)).map(run, self.parts))
+            return list(_pool(self._threads).map(run, self.parts))
 
     def forward(self, net: Network) -> None:
         """Recompute the stale layers of every part."""
-        def work(part):
-            net.forward(part.cache, part.cache.stale_from)
-        self._map(work)
+        self._map(_forward_part, net)
         self.stale_from = net.n_layers + 1
 
     def forward_layer(self, net: Network, l: int) -> None:
@@ -111,7 +109,7 @@ class Batch:
     def forward_and_evaluate(self, net: Network, loss) -> float:
         """:meth:`forward` then :meth:`evaluate`, in one pass of the threads."""
         def work(part):
-            net.forward(part.cache, part.cache.stale_from)
+            _forward_part(part, net)
             return _evaluate_part(part, loss)
         value = float(sum(self._map(work)))
         self.stale_from = net.n_layers + 1
@@ -130,6 +128,10 @@ class Batch:
         return _summed(self._map(work))
 
 
+def _forward_part(part: Part, net: Network) -> None:
+    net.forward(part.cache, part.cache.stale_from)
+
+
 def _evaluate_part(part: Part, loss) -> float:
     """The part's share of the loss; stores its share of ``dE/dA``."""
     value, dA = loss(part.cache.output, part.y)
@@ -141,4 +143,4 @@ def _summed(gradients: list) -> tuple:
     """Element-wise sums of a list of ``(dW, db)`` pairs (the one pair itself when there is one)."""
     if len(gradients) == 1:
         return gradients[0]
-    return tuple(sum(arrays[1:], arrays[0].copy()) for arrays in zip(*gradients))
+    return tuple(sum(arrays[1:], arrays[0]) for arrays in zip(*gradients))  # + makes new arrays

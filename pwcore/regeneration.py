@@ -65,10 +65,12 @@ def read_timings(generated_dir: Path, names) -> list:
 
 
 def summary(timings: list) -> dict:
-    """Total execution seconds, the wall-clock span from first start to last end, and the machines."""
+    """Total execution seconds, the wall-clock span from first start to last end, the slowest notebook
+    and the machines."""
     return {"seconds": sum(t.seconds for t in timings),
             "span_seconds": (max(t.ended for t in timings) - min(t.started for t in timings)).total_seconds(),
-            "first_start": min(t.started for t in timings), "machines": sorted({t.machine for t in timings})}
+            "first_start": min(t.started for t in timings), "slowest": max(timings, key=lambda t: t.seconds),
+            "machines": sorted({t.machine for t in timings})}
 
 
 def timings_table(timings: list) -> str:

@@ -38,5 +38,6 @@ def test_summary_adds_durations_and_spans_first_start_to_last_end():
     timings = [t("a", 60.0, 0, 1, "cpu x"), t("b", 120.0, 5, 7, "cpu x")]
     total = summary(timings)
     assert total["seconds"] == 180.0 and total["span_seconds"] == 420.0 and total["machines"] == ["cpu x"]
+    assert total["slowest"].name == "b"
     table = timings_table(timings).splitlines()
     assert table[2].startswith("| b | 120 |") and table[3].startswith("| a | 60 |")
