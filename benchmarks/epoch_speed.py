@@ -4,10 +4,11 @@ Prints, per dataset and dtype: seconds per epoch (median of repeats) for GD and
 PW, the PW/GD ratio, the epoch's floor on this machine (the larger of bytes of
 the input matrix read / measured read bandwidth and FLOPs / measured GEMM
 throughput, both measured in this run), pwcore's multiple of that floor, the
+multiple that the epoch's two products with the whole input take alone, the
 same epochs in PyTorch on the CPU (same network, full batch, dtype and initial
-weights; `pip install -e '.[bench]'`), the ratio pwcore/PyTorch, and the
-largest relative difference between the two libraries' losses after a few
-epochs of each optimizer.
+weights; `pip install -e '.[bench]'`), the ratio pwcore/PyTorch, PyTorch's own
+multiple of the floor and PW/GD ratio, and the largest relative difference
+between the two libraries' losses after a few epochs of each optimizer.
 
 Usage::
 
@@ -19,14 +20,16 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from pwcore.accounting import Tally
-from pwcore.batch import Batch
+from pwcore.batch import Batch, default_parts
 from pwcore.data import load_dataset
 from pwcore.experiments import ExperimentConfig, build
+from pwcore.network import weight_gradient
 from pwcore.optimizers import make_optimizer
 from pwcore.provenance import cpu_model
 
@@ -53,6 +56,22 @@ def gemm_flops_per_second(dtype, n=2048, repeats=5) -> float:
     """Throughput of a large square matrix product in ``dtype``."""
     a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
     return 2 * n**3 / median_seconds(lambda: a @ a, repeats)
+
+
+def thin_products_seconds(net, X: np.ndarray, repeats=5) -> float:
+    """The epoch's two products with the whole input alone, computed as pwcore computes them.
+
+    ``W1 X`` and the first layer's weight gradient, on the column parts of
+    :class:`pwcore.batch.Batch` (one per core), each in its own thread with one BLAS thread
+    (a batch of one part keeps all BLAS threads).
+    """
+    dZ1 = np.random.default_rng(0).standard_normal((net.sizes[1], X.shape[1])).astype(X.dtype)
+    bounds = np.linspace(0, X.shape[1], default_parts(X.shape[1]) + 1).astype(int)
+    parts = [(X[:, a:b], dZ1[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    with ThreadPoolExecutor(len(parts)) as pool, threadpool_limits(1 if len(parts) > 1 else None):
+        forward = median_seconds(lambda: list(pool.map(lambda part: net.W[1] @ part[0], parts)), repeats)
+        gradient = median_seconds(lambda: list(pool.map(lambda part: weight_gradient(part[1], part[0]), parts)), repeats)
+    return forward + gradient
 
 
 def read_bytes_per_second(X: np.ndarray, repeats=5) -> float:
@@ -113,16 +132,17 @@ def measure(name: str, dtype: str, gemm: float, args) -> dict:
             row[f"{optimizer} loss diff"] = abs(ours - theirs) / abs(theirs)
     # An epoch of either reads X twice: the forward product and the first layer's weight gradient.
     row["floor"] = max(2 * data.X_train.nbytes / row["bandwidth"], row["gd flops"] / gemm)
+    row["products"] = thin_products_seconds(run.net, data.X_train, args.repeats)
     return row
 
 
 def format_row(name: str, dtype: str, row: dict) -> str:
     gd, pw, floor = row["gd"], row["pw"], row["floor"]
     text = (f"{name:<8}{dtype:<8}{gd:>8.4f}{pw:>8.4f}{pw / gd:>7.2f}{floor:>8.4f}{gd / floor:>6.2f}{pw / floor:>6.2f}"
-            f"{row['bandwidth'] / 1e9:>6.1f}{row['gemm'] / 1e9:>7.1f}")
+            f"{row['products'] / floor:>8.2f}{row['bandwidth'] / 1e9:>6.1f}{row['gemm'] / 1e9:>8.1f}")
     if "torch gd" in row:
         tgd, tpw = row["torch gd"], row["torch pw"]
-        text += (f"{tgd:>9.4f}{tpw:>9.4f}{gd / tgd:>7.2f}{pw / tpw:>7.2f}"
+        text += (f"{tgd:>9.4f}{tpw:>9.4f}{gd / tgd:>7.2f}{pw / tpw:>7.2f}{tgd / floor:>7.2f}{tpw / tgd:>7.2f}"
                  f"{max(row['gd loss diff'], row['pw loss diff']):>10.1e}")
     return text
 
@@ -141,10 +161,11 @@ def main():
     else:
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
     print("seconds per epoch (median); floor = max(2 x input bytes / read bandwidth, FLOPs / GEMM throughput)")
+    print("prod/fl: the epoch's two products with the whole input alone, as pwcore computes them, as a multiple of the floor")
     header = (f"{'dataset':<8}{'dtype':<8}{'GD s':>8}{'PW s':>8}{'PW/GD':>7}{'floor s':>8}{'GD/fl':>6}{'PW/fl':>6}"
-              f"{'GB/s':>6}{'GFLOP/s':>7}")
+              f"{'prod/fl':>8}{'GB/s':>6}{'GFLOP/s':>8}")
     if torch is not None:
-        header += f"{'torch GD':>9}{'torch PW':>9}{'GD/tch':>7}{'PW/tch':>7}{'loss diff':>10}"
+        header += f"{'torch GD':>9}{'torch PW':>9}{'GD/tch':>7}{'PW/tch':>7}{'tGD/fl':>7}{'tPW/GD':>7}{'loss diff':>10}"
     print(header)
     for dtype in args.dtypes:
         gemm = gemm_flops_per_second(dtype)

@@ -4,6 +4,7 @@ import pytest
 
 from pwcore import Network
 from pwcore.init import initial_weights
+from pwcore.network import weight_gradient
 
 PAPER = [12288, 20, 7, 5, 1]
 
@@ -83,3 +84,13 @@ def test_invalid_network_parameters_are_rejected(kwargs, message):
 def test_weight_shapes_must_chain():
     with pytest.raises(ValueError, match="do not chain"):
         Network([np.ones((3, 4)), np.ones((1, 2))], ["relu", "sigmoid"])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_weight_gradient_sums_the_samples_outer_products(dtype):
+    rng = np.random.default_rng(3)
+    dZ, A_prev = rng.standard_normal((4, 300)).astype(dtype), rng.standard_normal((6, 300)).astype(dtype)
+    expected = np.einsum("im,jm->ij", dZ.astype(np.float64), A_prev.astype(np.float64))
+    dW = weight_gradient(dZ, A_prev)
+    assert dW.shape == (4, 6) and dW.dtype == dtype
+    np.testing.assert_allclose(dW, expected, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-4 if dtype == np.float32 else 1e-12)
