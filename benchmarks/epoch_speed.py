@@ -26,7 +26,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from pwcore.accounting import Tally
-from pwcore.batch import Batch, default_parts
+from pwcore.batch import Batch
 from pwcore.data import load_dataset
 from pwcore.experiments import ExperimentConfig, build
 from pwcore.network import weight_gradient
@@ -42,42 +42,47 @@ except ImportError:
 OPTIMIZERS = ("gd", "pw")
 
 
-def median_seconds(run, repeats: int) -> float:
-    run()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def median_seconds(*runs, repeats: int) -> list:
+    """Median wall time of each of ``runs`` after one warm-up call each.
+
+    The runs take turns, so a change in the machine's load during the measurement
+    reaches all of them alike (what the ratios between them need).
+    """
+    times = [[] for _ in runs]
+    for _ in range(repeats + 1):
+        for run, kept in zip(runs, times):
+            start = time.perf_counter()
+            run()
+            kept.append(time.perf_counter() - start)
+    return [statistics.median(kept[1:]) for kept in times]
 
 
 def gemm_flops_per_second(dtype, n=2048, repeats=5) -> float:
     """Throughput of a large square matrix product in ``dtype``."""
     a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
-    return 2 * n**3 / median_seconds(lambda: a @ a, repeats)
+    return 2 * n**3 / median_seconds(lambda: a @ a, repeats=repeats)[0]
 
 
-def thin_products_seconds(net, X: np.ndarray, repeats=5) -> float:
+def thin_products_seconds(run, repeats=5) -> float:
     """The epoch's two products with the whole input alone, computed as pwcore computes them.
 
-    ``W1 X`` and the first layer's weight gradient, on the column parts of
-    :class:`pwcore.batch.Batch` (one per core), each in its own thread with one BLAS thread
-    (a batch of one part keeps all BLAS threads).
+    ``W1 X`` and the first layer's weight gradient, on the column parts of the
+    run's :class:`pwcore.batch.Batch`, each in its own thread with one BLAS
+    thread (a batch of one part keeps all BLAS threads).
     """
-    dZ1 = np.random.default_rng(0).standard_normal((net.sizes[1], X.shape[1])).astype(X.dtype)
-    bounds = np.linspace(0, X.shape[1], default_parts(X.shape[1]) + 1).astype(int)
-    parts = [(X[:, a:b], dZ1[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    W1, rng = run.net.W[1], np.random.default_rng(0)
+    parts = [(part.cache.A[0], rng.standard_normal((W1.shape[0], part.cache.A[0].shape[1])).astype(W1.dtype))
+             for part in run.batch.parts]
     with ThreadPoolExecutor(len(parts)) as pool, threadpool_limits(1 if len(parts) > 1 else None):
-        forward = median_seconds(lambda: list(pool.map(lambda part: net.W[1] @ part[0], parts)), repeats)
-        gradient = median_seconds(lambda: list(pool.map(lambda part: weight_gradient(part[1], part[0]), parts)), repeats)
-    return forward + gradient
+        return sum(median_seconds(lambda: list(pool.map(lambda part: W1 @ part[0], parts)),
+                                  lambda: list(pool.map(lambda part: weight_gradient(part[1], part[0]), parts)),
+                                  repeats=repeats))
 
 
 def read_bytes_per_second(X: np.ndarray, repeats=5) -> float:
     """Read bandwidth over ``X`` (n_0, m): a matrix-vector product streams it once, on all BLAS threads."""
     v = np.ones(X.shape[1], X.dtype)
-    return X.nbytes / median_seconds(lambda: X @ v, repeats)
+    return X.nbytes / median_seconds(lambda: X @ v, repeats=repeats)[0]
 
 
 class PwcoreRun:
@@ -121,18 +126,21 @@ def measure(name: str, dtype: str, gemm: float, args) -> dict:
     data = load_dataset(name, dtype)
     config = ExperimentConfig.paper(name, dtype=dtype)
     row = {"bandwidth": read_bytes_per_second(data.X_train), "gemm": gemm}
+    runs = {optimizer: PwcoreRun(config, data, optimizer) for optimizer in OPTIMIZERS}
+    row.update(zip(OPTIMIZERS, median_seconds(*(run.epoch for run in runs.values()), repeats=args.repeats)))
+    if torch is not None:
+        # Not in turns with pwcore's: PyTorch's OpenMP threads keep spinning after each of its epochs.
+        torch_runs = [TorchRun(config, data, optimizer).epoch for optimizer in OPTIMIZERS]
+        row.update(zip([f"torch {o}" for o in OPTIMIZERS], median_seconds(*torch_runs, repeats=args.repeats)))
     for optimizer in OPTIMIZERS:
-        run = PwcoreRun(config, data, optimizer)
-        row[optimizer] = median_seconds(run.epoch, args.repeats)
-        row[f"{optimizer} flops"] = run.tally.flops / (args.repeats + 1)
+        row[f"{optimizer} flops"] = runs[optimizer].tally.flops / (args.repeats + 1)
         if torch is not None:
-            row[f"torch {optimizer}"] = median_seconds(TorchRun(config, data, optimizer).epoch, args.repeats)
             ours = loss_after(PwcoreRun(config, data, optimizer), args.check_epochs)
             theirs = loss_after(TorchRun(config, data, optimizer), args.check_epochs)
             row[f"{optimizer} loss diff"] = abs(ours - theirs) / abs(theirs)
     # An epoch of either reads X twice: the forward product and the first layer's weight gradient.
     row["floor"] = max(2 * data.X_train.nbytes / row["bandwidth"], row["gd flops"] / gemm)
-    row["products"] = thin_products_seconds(run.net, data.X_train, args.repeats)
+    row["products"] = thin_products_seconds(runs["gd"], args.repeats)
     return row
 
 
@@ -160,7 +168,7 @@ def main():
         print("PyTorch is not installed (pip install -e '.[bench]'): its columns are left out")
     else:
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
-    print("seconds per epoch (median); floor = max(2 x input bytes / read bandwidth, FLOPs / GEMM throughput)")
+    print("seconds per epoch (median; GD's and PW's epochs take turns); floor = max(2 x input bytes / read bandwidth, FLOPs / GEMM throughput)")
     print("prod/fl: the epoch's two products with the whole input alone, as pwcore computes them, as a multiple of the floor")
     header = (f"{'dataset':<8}{'dtype':<8}{'GD s':>8}{'PW s':>8}{'PW/GD':>7}{'floor s':>8}{'GD/fl':>6}{'PW/fl':>6}"
               f"{'prod/fl':>8}{'GB/s':>6}{'GFLOP/s':>8}")

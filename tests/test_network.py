@@ -93,4 +93,5 @@ def test_weight_gradient_sums_the_samples_outer_products(dtype):
     expected = np.einsum("im,jm->ij", dZ.astype(np.float64), A_prev.astype(np.float64))
     dW = weight_gradient(dZ, A_prev)
     assert dW.shape == (4, 6) and dW.dtype == dtype
-    np.testing.assert_allclose(dW, expected, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-4 if dtype == np.float32 else 1e-12)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(dW, expected, rtol=tolerance, atol=tolerance)
