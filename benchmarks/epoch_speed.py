@@ -20,10 +20,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_info
 
 from pwcore.accounting import Tally
 from pwcore.batch import Batch
@@ -67,16 +66,14 @@ def thin_products_seconds(run, repeats=5) -> float:
     """The epoch's two products with the whole input alone, computed as pwcore computes them.
 
     ``W1 X`` and the first layer's weight gradient, on the column parts of the
-    run's :class:`pwcore.batch.Batch`, each in its own thread with one BLAS
-    thread (a batch of one part keeps all BLAS threads).
+    run's :class:`pwcore.batch.Batch`, through its own :meth:`~pwcore.batch.Batch.map_parts`.
     """
     W1, rng = run.net.W[1], np.random.default_rng(0)
-    parts = [(part.cache.A[0], rng.standard_normal((W1.shape[0], part.cache.A[0].shape[1])).astype(W1.dtype))
-             for part in run.batch.parts]
-    with ThreadPoolExecutor(len(parts)) as pool, threadpool_limits(1 if len(parts) > 1 else None):
-        return sum(median_seconds(lambda: list(pool.map(lambda part: W1 @ part[0], parts)),
-                                  lambda: list(pool.map(lambda part: weight_gradient(part[1], part[0]), parts)),
-                                  repeats=repeats))
+    dZ1 = {part: rng.standard_normal((W1.shape[0], part.cache.A[0].shape[1])).astype(W1.dtype)
+           for part in run.batch.parts}
+    return sum(median_seconds(lambda: run.batch.map_parts(lambda part: W1 @ part.cache.A[0]),
+                              lambda: run.batch.map_parts(lambda part: weight_gradient(dZ1[part], part.cache.A[0])),
+                              repeats=repeats))
 
 
 def read_bytes_per_second(X: np.ndarray, repeats=5) -> float:

@@ -81,8 +81,8 @@ class Batch:
         for part in self.parts:
             part.cache.stale_from = layer
 
-    def _map(self, work, *args) -> list:
-        """``work(part, *args)`` for every part: in parallel threads, each with one BLAS thread."""
+    def map_parts(self, work, *args) -> list:
+        """``work(part, *args)`` for every part: in parallel threads, each with one BLAS thread (one part: in this thread)."""
         if len(self.parts) == 1:
             return [work(self.parts[0], *args)]
         errors = np.geterr()  # NumPy's error state is per thread: carry the caller's into the workers
@@ -95,29 +95,29 @@ class Batch:
 
     def forward(self, net: Network) -> None:
         """Recompute the stale layers of every part."""
-        self._map(_forward_part, net)
+        self.map_parts(_forward_part, net)
         self.stale_from = net.n_layers + 1
 
     def forward_layer(self, net: Network, l: int) -> None:
         """Recompute layer ``l`` only, in every part."""
-        self._map(lambda part: net.forward_layer(part.cache, l))
+        self.map_parts(lambda part: net.forward_layer(part.cache, l))
 
     def evaluate(self, loss) -> float:
         """The loss of the outputs as they are now; keeps each part's share of ``dE/dA`` for the backward pass."""
-        return float(sum(self._map(_evaluate_part, loss)))
+        return float(sum(self.map_parts(_evaluate_part, loss)))
 
     def forward_and_evaluate(self, net: Network, loss) -> float:
         """:meth:`forward` then :meth:`evaluate`, in one pass of the threads."""
         def work(part):
             _forward_part(part, net)
             return _evaluate_part(part, loss)
-        value = float(sum(self._map(work)))
+        value = float(sum(self.map_parts(work)))
         self.stale_from = net.n_layers + 1
         return value
 
     def backward(self, net: Network, depth: int) -> dict:
         """``{l: (dW, db)}`` of the last ``depth`` layers, summed over the parts (see :meth:`Network.backward`)."""
-        per_part = self._map(lambda part: net.backward(part.cache, part.dA, depth))
+        per_part = self.map_parts(lambda part: net.backward(part.cache, part.dA, depth))
         return {l: _summed([grads[l] for grads in per_part]) for l in per_part[0]}
 
     def backprop_layer(self, net: Network, l: int, need_dA_prev: bool) -> tuple:
@@ -125,7 +125,7 @@ class Batch:
         def work(part):
             dW, db, part.dA = net.backprop_layer(part.cache, l, part.dA, need_dA_prev)
             return dW, db
-        return _summed(self._map(work))
+        return _summed(self.map_parts(work))
 
 
 def _forward_part(part: Part, net: Network) -> None:
