@@ -2,11 +2,13 @@
 
 The pieces, one concept per module:
 
-- :mod:`pwcore.network`: the fully connected network (``Network``).
+- :mod:`pwcore.network`: fully connected networks with a leading run axis (``Network``; one network is ``R = 1``).
 - :mod:`pwcore.init`: weight initialization schemes and random streams.
 - :mod:`pwcore.activations`, :mod:`pwcore.losses`: element-wise functions and objectives.
-- :mod:`pwcore.optimizers`: gradient descent and the position-wise optimizer.
-- :mod:`pwcore.training`: ``train`` with stopping rules, divergence detection and a ``History``.
+- :mod:`pwcore.batch`: the shared input, the cached activations of every run, and what they cost.
+- :mod:`pwcore.optimizers`: gradient descent and the position-wise optimizer as schedules, and one epoch.
+- :mod:`pwcore.training`: ``train`` and ``train_runs`` (runs batched in stacks), stopping rules, ``History``.
+- :mod:`pwcore.memory`: how many runs fit in one stack.
 - :mod:`pwcore.accounting`: layer-update, FLOP and update-log tallies.
 - :mod:`pwcore.data`: verified loaders for the cat, MNIST and CIFAR-10 data.
 - :mod:`pwcore.experiments`: the paper's experiment settings, ready to run.
@@ -14,11 +16,11 @@ The pieces, one concept per module:
 from .losses import AdditiveMarginSoftmax, BinaryCrossEntropy, make_loss
 from .network import Network
 from .optimizers import GradientDescent, PositionWise, PositionWisePrinted, make_optimizer
-from .training import History, train, train_from_copies
+from .training import History, Run, train, train_runs
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AdditiveMarginSoftmax", "BinaryCrossEntropy", "GradientDescent", "History", "Network",
-    "PositionWise", "PositionWisePrinted", "make_loss", "make_optimizer", "train", "train_from_copies",
+    "PositionWise", "PositionWisePrinted", "Run", "make_loss", "make_optimizer", "train", "train_runs",
 ]

@@ -1,14 +1,22 @@
-"""The full batch, split by columns into parts that are computed in parallel threads.
+"""The full batch: the shared input, what every run computed from it, and what that cost.
 
-Every sample's forward and backward pass is independent of the others', and
-the losses are means over samples, so one sub-step can run on column parts of
-the batch at once: NumPy and BLAS release the GIL, and with BLAS held to one
-thread per part the cores work on different columns instead of sharing every
-product (which the thin products with the whole input do poorly). The loss is
-the parts' sample-weighted mean and each weight gradient the sum of the parts';
-this changes results only by floating-point rounding (the order of summation).
-A batch too small to be worth splitting stays one part and computes exactly as
-an unsplit one.
+A :class:`Batch` owns the data and everything computed from it for a stack of
+``R`` runs (see :class:`pwcore.network.Network`): the cached activations of
+every layer, which layers are stale after an update, and the matrix-product
+FLOPs spent (one run's worth: each run of a stack does the same work). Asked
+for the loss, it recomputes only the stale layers; asked to step, it
+back-propagates, updates the layers and marks what became stale.
+
+The batch is split by columns into parts computed in parallel threads. Every
+sample's forward and backward pass is independent of the others', and the
+losses are means over samples, so a sub-step can run on column parts at once:
+NumPy and BLAS release the GIL, and with BLAS held to one thread per part the
+cores work on different columns instead of sharing every product (which the
+thin products with the whole input do poorly). The loss is the parts'
+sample-weighted mean and each weight gradient the sum of the parts'; this
+changes results only by floating-point rounding (the order of summation). A
+batch too small to be worth splitting stays one part and computes exactly as an
+unsplit one.
 """
 from __future__ import annotations
 
@@ -19,6 +27,7 @@ from functools import lru_cache
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from .accounting import Tally
 from .network import ForwardCache, Network
 
 MIN_PART_COLUMNS = 4096  # below this a part costs more in thread hand-off than it saves
@@ -58,6 +67,14 @@ class Batch:
     y : ndarray of int, shape (m,)
     n_parts : int, optional
         Parts computed in parallel; default :func:`default_parts` (1 for small batches).
+
+    Attributes
+    ----------
+    tally : Tally
+        FLOPs of the matrix products so far and the layers each sub-step updated, per run
+        (each run of the stack does the same work).
+    stale_from : int
+        The lowest layer whose cached output is out of date (``L + 1`` when all is up to date).
     """
 
     def __init__(self, net: Network, X: np.ndarray, y: np.ndarray, n_parts: int | None = None):
@@ -70,16 +87,7 @@ class Batch:
         bounds = [m * k // int(n_parts) for k in range(int(n_parts) + 1)]
         self.m, self._threads = m, min(int(n_parts), os.cpu_count() or 1)
         self.parts = [Part(net.new_cache(X[:, a:b]), y[a:b], (b - a) / m) for a, b in zip(bounds[:-1], bounds[1:])]
-
-    @property
-    def stale_from(self) -> int:
-        """The lowest layer whose cached output is out of date (the same in every part)."""
-        return self.parts[0].cache.stale_from
-
-    @stale_from.setter
-    def stale_from(self, layer: int) -> None:
-        for part in self.parts:
-            part.cache.stale_from = layer
+        self.stale_from, self.tally = 1, Tally(net.n_layers)
 
     def map_parts(self, work, *args) -> list:
         """``work(part, *args)`` for every part: in parallel threads, each with one BLAS thread (one part: in this thread)."""
@@ -93,50 +101,66 @@ class Batch:
         with _blas().limit(limits=1):
             return list(_pool(self._threads).map(run, self.parts))
 
-    def forward(self, net: Network) -> None:
-        """Recompute the stale layers of every part."""
-        self.map_parts(_forward_part, net)
-        self.stale_from = net.n_layers + 1
+    # --- what the optimizers ask ------------------------------------------
+    def losses(self, net: Network, loss) -> np.ndarray:
+        """Each run's loss, shape ``(R,)``, after recomputing the stale layers; keeps ``dE/dA`` for the next step."""
+        start = self.stale_from
+        self.tally.add_forward(net, start, self.m)
 
-    def forward_layer(self, net: Network, l: int) -> None:
-        """Recompute layer ``l`` only, in every part."""
-        self.map_parts(lambda part: net.forward_layer(part.cache, l))
-
-    def evaluate(self, loss) -> float:
-        """The loss of the outputs as they are now; keeps each part's share of ``dE/dA`` for the backward pass."""
-        return float(sum(self.map_parts(_evaluate_part, loss)))
-
-    def forward_and_evaluate(self, net: Network, loss) -> float:
-        """:meth:`forward` then :meth:`evaluate`, in one pass of the threads."""
         def work(part):
-            _forward_part(part, net)
-            return _evaluate_part(part, loss)
-        value = float(sum(self.map_parts(work)))
+            net.forward(part.cache, start)
+            return _part_losses(part, loss)
+        values = sum(self.map_parts(work))
         self.stale_from = net.n_layers + 1
-        return value
+        return values
 
-    def backward(self, net: Network, depth: int) -> dict:
-        """``{l: (dW, db)}`` of the last ``depth`` layers, summed over the parts (see :meth:`Network.backward`)."""
+    def step(self, net: Network, depth: int, rates: np.ndarray) -> None:
+        """Back-propagate through the last ``depth`` layers and update them (``rates`` of shape ``(R, L)``).
+
+        Every layer from the lowest updated one up is stale afterwards: the next
+        :meth:`losses` recomputes them (the "prose" reading of Algorithm 2).
+        """
         per_part = self.map_parts(lambda part: net.backward(part.cache, part.dA, depth))
-        return {l: _summed([grads[l] for grads in per_part]) for l in per_part[0]}
+        for l in per_part[0]:
+            dW, db = _summed([grads[l] for grads in per_part])
+            net.update_layer(l, dW, db, rates[:, l - 1])
+        lowest = net.n_layers - depth + 1
+        self.tally.add_backprop(net, lowest, self.m)
+        self.tally.record_substep(range(lowest, net.n_layers + 1))
+        self.stale_from = min(self.stale_from, lowest)
 
-    def backprop_layer(self, net: Network, l: int, need_dA_prev: bool) -> tuple:
-        """``(dW, db)`` of layer ``l`` summed over the parts; each part's ``dA`` moves down to layer ``l - 1``."""
-        def work(part):
-            dW, db, part.dA = net.backprop_layer(part.cache, l, part.dA, need_dA_prev)
-            return dW, db
-        return _summed(self.map_parts(work))
+    def step_printed(self, net: Network, depth: int, rates: np.ndarray) -> None:
+        """Algorithm 2 as its listing is printed: from the top down, each layer is updated and then
+        recomputes its own output only; the layers above it are left stale (and not marked so)."""
+        top = net.n_layers
+        lowest = top - depth + 1
+        for l in range(top, lowest - 1, -1):
+            def work(part, l=l):
+                dW, db, part.dA = net.backprop_layer(part.cache, l, part.dA, l > lowest)
+                return dW, db
+            dW, db = _summed(self.map_parts(work))
+            net.update_layer(l, dW, db, rates[:, l - 1])
+            self.map_parts(lambda part, l=l: net.forward_layer(part.cache, l))
+        self.tally.add_backprop(net, lowest, self.m)
+        self.tally.add_forward(net, lowest, self.m)
+        self.tally.record_substep(range(lowest, top + 1))
+
+    def invalidate(self) -> None:
+        """Mark every layer stale: the next :meth:`losses` runs a full forward pass."""
+        self.stale_from = 1
+
+    def select(self, runs: np.ndarray) -> None:
+        """Keep only the runs ``runs`` (indices into the run axis) in every part's cache."""
+        for part in self.parts:
+            part.cache.select(runs)
+            part.dA = None if part.dA is None else part.dA[runs]
 
 
-def _forward_part(part: Part, net: Network) -> None:
-    net.forward(part.cache, part.cache.stale_from)
-
-
-def _evaluate_part(part: Part, loss) -> float:
-    """The part's share of the loss; stores its share of ``dE/dA``."""
-    value, dA = loss(part.cache.output, part.y)
+def _part_losses(part: Part, loss) -> np.ndarray:
+    """The part's share of each run's loss, shape ``(R,)``; stores its share of ``dE/dA``."""
+    values, dA = loss(part.cache.output, part.y)
     part.dA = dA if part.weight == 1 else dA * part.weight
-    return value * part.weight
+    return values * part.weight
 
 
 def _summed(gradients: list) -> tuple:

@@ -5,18 +5,23 @@ Examples
     python -m pwcore data verify
     python -m pwcore run --dataset cat
     python -m pwcore run --dataset mnist --lr 0.05 --init glorot --seed 3 --target 3.2 --max-epochs 100
+    python -m pwcore run --dataset mnist --seed 1 2 3 4 5 --lr 0.01 0.02 --max-epochs 20   # a batched sweep
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import statistics
 import sys
+from dataclasses import replace
 
-from .data import DATASET_FILES, DataError, DataMissing, locate
+from .data import DATASETS, DataError, DataMissing, locate
+from .experiments import AM_INPUTS, PAPER_RESULTS, ExperimentConfig, config_run, run_experiment
+from .optimizers import ALGORITHM2_READINGS
+from .training import STOP_RULES
 
-# One of these is the CIFAR-10 test set (see pwcore.data.load_dataset).
-_CIFAR_TEST_FILES = ("cifar10/test_batch.bin", "cifar10/test_batch_first1000.bin")
-from .experiments import PAPER_RESULTS, ExperimentConfig, run_experiment
+SWEPT = {"seed": "seed", "lr": "learning_rate", "init": "init", "s": "s", "margin": "margin"}  # flag -> config field
 
 
 def main(argv=None) -> int:
@@ -39,52 +44,58 @@ def _parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="verify the data files, or download the missing ones")
     data.add_argument("action", choices=["verify", "fetch"],
                       help="verify: check every file present and its checksum; fetch: also download what is missing")
-    data.add_argument("--dataset", choices=sorted(DATASET_FILES), action="append",
+    data.add_argument("--dataset", choices=sorted(DATASETS), action="append",
                       help="limit to this dataset (repeatable; default all)")
     data.set_defaults(handler=_data)
 
-    run = commands.add_parser("run", help="train GD and PW from the same initial weights and report")
+    run = commands.add_parser("run", help="train GD and PW from the same initial weights and report; "
+                                           "several values of --seed, --lr, --init, --s, --margin run their product, batched")
     defaults = ExperimentConfig()
     run.add_argument("--dataset", choices=sorted(PAPER_RESULTS), default="cat")
     run.add_argument("--optimizer", choices=["gd", "pw"], nargs="+", default=["gd", "pw"])
-    run.add_argument("--lr", type=float, default=defaults.learning_rate, help="learning rate (default %(default)s)")
-    run.add_argument("--init", choices=["course", "glorot"], default=defaults.init)
+    run.add_argument("--lr", type=float, nargs="+", default=[defaults.learning_rate],
+                     help="learning rate(s) (default %(default)s)")
+    run.add_argument("--init", choices=["course", "glorot"], nargs="+", default=[defaults.init])
     run.add_argument("--stream", choices=["legacy", "generator"], default=defaults.stream)
-    run.add_argument("--seed", type=int, default=defaults.seed)
+    run.add_argument("--seed", type=int, nargs="+", default=[defaults.seed])
     run.add_argument("--target", type=float, help="target loss (default: the paper's for the dataset)")
-    run.add_argument("--stop-rule", choices=["epoch", "evaluation"], default=defaults.stop_rule)
-    run.add_argument("--reading", choices=["prose", "printed"], default=defaults.reading,
-                     help="reading of Algorithm 2 (default %(default)s)")
+    run.add_argument("--stop-rule", choices=STOP_RULES, default=defaults.stop_rule)
+    run.add_argument("--algorithm2", "--reading", dest="algorithm2", choices=ALGORITHM2_READINGS,
+                     default=defaults.algorithm2, help="reading of Algorithm 2 (default %(default)s)")
     run.add_argument("--dtype", choices=["float64", "float32"], default=defaults.dtype)
     run.add_argument("--max-epochs", type=int, help="default: 3000 for cat, 300 otherwise")
-    run.add_argument("--loss-reading", choices=["sigmoid", "cosine"], default=defaults.loss_reading)
-    run.add_argument("--s", type=float, default=defaults.s, help="AM-softmax scale")
-    run.add_argument("--margin", type=float, default=defaults.margin, help="AM-softmax margin")
+    run.add_argument("--am-input", "--loss-reading", dest="am_input", choices=AM_INPUTS, default=defaults.am_input,
+                     help="what AM-softmax is applied to: sigmoid outputs or cosine logits (default %(default)s)")
+    run.add_argument("--s", type=float, nargs="+", default=[defaults.s], help="AM-softmax scale(s)")
+    run.add_argument("--margin", type=float, nargs="+", default=[defaults.margin], help="AM-softmax margin(s)")
+    run.add_argument("--batch-size", type=int, metavar="N",
+                     help="at most N runs per stack (1: one at a time); default: as many as fit in memory")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
-    run.add_argument("--json", metavar="FILE", help="also write the summary as JSON to FILE")
+    run.add_argument("--json", metavar="FILE", help="also write the summary (every run) as JSON to FILE")
     run.set_defaults(handler=_run)
     return parser
 
 
 def _data(args) -> int:
     failures = 0
-    for dataset in args.dataset or sorted(DATASET_FILES):
-        for relpath in DATASET_FILES[dataset]:
+    for dataset in args.dataset or sorted(DATASETS):
+        for relpath in DATASETS[dataset].files:
             try:
                 path = locate(relpath, download=args.action == "fetch")
                 print(f"ok       {relpath}  ({path})")
             except DataError as error:
                 failures += 1
                 print(f"FAILED   {relpath}: {error}")
-        if dataset == "cifar10":
-            failures += _cifar_test_status(args.action == "fetch")
+        if DATASETS[dataset].test_files:
+            failures += _test_file_status(DATASETS[dataset].test_files, args.action == "fetch")
     print(f"{failures} file(s) failed" if failures else "all files present and verified")
     return 1 if failures else 0
 
 
-def _cifar_test_status(download: bool) -> int:
+def _test_file_status(test_files: tuple, download: bool) -> int:
+    """One of ``test_files`` must be present (the first is downloaded when none is and ``download``)."""
     found = 0
-    for relpath in _CIFAR_TEST_FILES:
+    for relpath in test_files:
         try:
             print(f"ok       {relpath}  ({locate(relpath, download=False)})")
             found += 1
@@ -96,30 +107,85 @@ def _cifar_test_status(download: bool) -> int:
     if found or not download:
         return 0 if found else 1
     try:
-        print(f"ok       {_CIFAR_TEST_FILES[0]}  ({locate(_CIFAR_TEST_FILES[0])})")
+        print(f"ok       {test_files[0]}  ({locate(test_files[0])})")
         return 0
     except DataError as error:
-        print(f"FAILED   {_CIFAR_TEST_FILES[0]}: {error}")
+        print(f"FAILED   {test_files[0]}: {error}")
         return 1
 
 
 def _run(args) -> int:
-    overrides = {"learning_rate": args.lr, "init": args.init, "stream": args.stream, "seed": args.seed,
-                 "stop_rule": args.stop_rule, "reading": args.reading, "dtype": args.dtype,
-                 "loss_reading": args.loss_reading, "s": args.s, "margin": args.margin}
+    overrides = {"stream": args.stream, "stop_rule": args.stop_rule, "algorithm2": args.algorithm2,
+                 "dtype": args.dtype, "am_input": args.am_input}
     if args.target is not None:
         overrides["target"] = args.target
     if args.max_epochs is not None:
         overrides["max_epochs"] = args.max_epochs
-    config = ExperimentConfig.paper(args.dataset, **overrides)
+    swept = {field: getattr(args, flag) for flag, field in SWEPT.items()}
+    base = ExperimentConfig.paper(args.dataset, **overrides, **{field: values[0] for field, values in swept.items()})
+    configs = [replace(base, **dict(zip(swept, values))) for values in itertools.product(*swept.values())]
+    if len(configs) == 1 and args.batch_size is None:
+        return _run_one(base, args)
+    return _run_sweep(configs, args)
+
+
+def _run_one(config: ExperimentConfig, args) -> int:
     print(f"pwcore run: {json.dumps(config.as_dict())}", flush=True)
     result = run_experiment(config, optimizers=args.optimizer, progress=not args.no_progress)
     summary = _summary(result)
     _print_summary(summary)
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(summary, out, indent=2)
+    _write_json(args.json, summary)
     return 0
+
+
+def _run_sweep(configs: list, args) -> int:
+    """Every config x optimizer, batched (runs of one optimizer share stacks), one row per run."""
+    from .data import load_dataset
+    from .metrics import accuracy
+    from .training import train_runs
+    base = configs[0]
+    varied = [field for field in SWEPT.values() if len({getattr(c, field) for c in configs}) > 1]
+    print(f"pwcore run: {len(configs)} settings x {len(args.optimizer)} optimizer(s), varying {varied or 'nothing'}; "
+          f"base {json.dumps(base.as_dict())}", flush=True)
+    data = load_dataset(base.dataset, base.dtype)
+    pairs = [(name, config) for name in args.optimizer for config in configs]
+    runs = [config_run(config, data, name) for name, config in pairs]
+    histories = train_runs(runs, data.X_train, data.y_train, args.batch_size, progress=not args.no_progress,
+                           log=lambda line: print(line, flush=True))
+    rows = []
+    for (name, config), run, history in zip(pairs, runs, histories):
+        row = {field: getattr(config, field) for field in SWEPT.values()}
+        row.update(history.summary())
+        row["optimizer"] = name
+        row["test_accuracy"] = None if history.diverged else accuracy(run.net, data.X_test, data.y_test)
+        rows.append(row)
+    _print_sweep(rows, varied or ["seed"])
+    _write_json(args.json, {"base": base.as_dict(), "varied": varied, "batch_size": args.batch_size, "runs": rows,
+                            "data": data.meta})
+    return 0
+
+
+def _print_sweep(rows: list, varied: list) -> None:
+    print("".join(f"{field:>14}" for field in varied) + f"  {'optimizer':<10}{'status':<12}{'epochs':>8}"
+          f"{'final loss':>20}{'seconds':>9}{'test acc':>10}")
+    for row in rows:
+        test = "" if row["test_accuracy"] is None else f"{row['test_accuracy']:.3f}"
+        print("".join(f"{row[field]!s:>14}" for field in varied) + f"  {row['optimizer']:<10}{row['status']:<12}"
+              f"{row['epochs_completed']:>8}{row['final_loss']:>20.15g}{row['seconds']:>9.2f}{test:>10}")
+    for name in dict.fromkeys(row["optimizer"] for row in rows):
+        mine = [row for row in rows if row["optimizer"] == name]
+        reached = [row["epochs_completed"] for row in mine if row["status"] == "target"]
+        median = f", median {statistics.median(reached):g} epochs" if reached else ""
+        print(f"{name}: {len(reached)} of {len(mine)} runs reached the target{median}; "
+              f"{sum(row['status'] == 'diverged' for row in mine)} diverged")
+    print("epochs = epochs completed when the loss was first seen below the target; seconds = each run's "
+          "share of its stack's time")
+
+
+def _write_json(path, summary: dict) -> None:
+    if path:
+        with open(path, "w") as out:
+            json.dump(summary, out, indent=2)
 
 
 def _summary(result) -> dict:

@@ -11,11 +11,12 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from .dtypes import resolve_dtype
 from .losses import make_loss
 from .metrics import accuracy
-from .network import Network, resolve_dtype
+from .network import Network
 from .optimizers import make_optimizer
-from .training import STOP_RULES, train
+from .training import STOP_RULES, Run, train_runs
 
 # The paper's reported numbers (Figures 2-4 and their text).
 PAPER_RESULTS = {
@@ -23,16 +24,17 @@ PAPER_RESULTS = {
     "cifar10": {"target": 3.23, "gd_epochs": 121, "gd_seconds": 462, "pw_epochs": 97, "pw_seconds": 359},
     "mnist": {"target": 3.248, "gd_epochs": 195, "gd_seconds": 282, "pw_epochs": 139, "pw_seconds": 227},
 }
-LOSS_READINGS = ("sigmoid", "cosine")
+AM_INPUTS = ("sigmoid", "cosine")  # what AM-softmax is applied to (design.md open question 6)
 
 
 @dataclass(frozen=True)
 class ExperimentConfig:
     """One experiment: data, network, loss, optimizer settings and stopping rule.
 
-    ``loss_reading`` applies to multi-class data: ``"sigmoid"`` feeds the
-    sigmoid outputs to AM-softmax, ``"cosine"`` replaces the last layer by a
-    cosine layer (design.md open question 6).
+    ``algorithm2`` is the reading of Algorithm 2 (``"prose"`` or ``"printed"``,
+    design.md open question 4). ``am_input`` applies to multi-class data: what
+    AM-softmax is applied to, ``"sigmoid"`` outputs or ``"cosine"`` logits of a
+    cosine last layer (design.md open question 6).
     """
 
     dataset: str = "cat"
@@ -42,21 +44,21 @@ class ExperimentConfig:
     seed: int = 1
     target: float | None = 0.1
     stop_rule: str = "evaluation"
-    reading: str = "prose"
+    algorithm2: str = "prose"
     dtype: str = "float64"
     max_epochs: int = 3000
     hidden: tuple = (20, 7, 5)
-    loss_reading: str = "sigmoid"
+    am_input: str = "sigmoid"
     s: float = 1.0
     margin: float = 1.0
 
     def __post_init__(self):
-        if self.loss_reading not in LOSS_READINGS:
-            raise ValueError(f"unknown loss reading {self.loss_reading!r}: choose one of {LOSS_READINGS}")
+        if self.am_input not in AM_INPUTS:
+            raise ValueError(f"unknown AM-softmax input {self.am_input!r}: choose one of {AM_INPUTS}")
         if self.stop_rule not in STOP_RULES:
             raise ValueError(f"unknown stopping rule {self.stop_rule!r}: choose one of {STOP_RULES}")
         resolve_dtype(self.dtype)
-        make_optimizer("pw", self.learning_rate, self.reading)  # validates rate and reading
+        make_optimizer("pw", self.learning_rate, self.algorithm2)  # validates rate and reading
         if not self.hidden or any(int(n) < 1 for n in self.hidden):
             raise ValueError(f"hidden layer widths must be positive integers, got {self.hidden}")
 
@@ -94,7 +96,7 @@ def build(config: ExperimentConfig, n_features: int, n_classes: int):
     loss : callable
     """
     binary = n_classes == 2
-    cosine = not binary and config.loss_reading == "cosine"
+    cosine = not binary and config.am_input == "cosine"
     sizes = [n_features, *config.hidden, 1 if binary else n_classes]
     activations = ["relu"] * len(config.hidden) + ["identity" if cosine else "sigmoid"]
     net = Network.initialize(sizes, activations, config.init, config.seed, config.stream,
@@ -115,9 +117,16 @@ class ExperimentResult:
     data_meta: dict = field(default_factory=dict)
 
 
+def config_run(config: ExperimentConfig, data, name: str, multipliers=None) -> Run:
+    """A run of optimizer ``name`` from the initial network of ``config`` (built afresh) on ``data``."""
+    net, loss = build(config, data.n_features, data.n_classes)
+    optimizer = make_optimizer(name, config.learning_rate, config.algorithm2, multipliers)
+    return Run(net, loss, optimizer, config.target, config.max_epochs, config.stop_rule)
+
+
 def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw"), progress=False,
                    multipliers: dict | None = None) -> ExperimentResult:
-    """Train each optimizer from copies of one initial network.
+    """Train each optimizer from copies of one initial network, one run at a time (so each run's seconds are its own).
 
     Parameters
     ----------
@@ -136,22 +145,20 @@ def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw
     if dataset.X_train.dtype != resolve_dtype(config.dtype):
         raise ValueError(f"the dataset is {dataset.X_train.dtype} but the experiment asks for {config.dtype}; "
                          f"load it with load_dataset({config.dataset!r}, {config.dtype!r})")
-    net, loss = build(config, dataset.n_features, dataset.n_classes)
+    runs = {name: config_run(config, dataset, name, (multipliers or {}).get(name)) for name in optimizers}
+    first = next(iter(runs.values()))
     result = ExperimentResult(config, {}, data_meta=dataset.meta,
-                              initial_loss=loss(net.predict(dataset.X_train), dataset.y_train)[0])
-    for name in optimizers:
-        optimizer = make_optimizer(name, config.learning_rate, config.reading, (multipliers or {}).get(name))
-        trained = net.copy()
-        history = train(trained, dataset.X_train, dataset.y_train, loss, optimizer, config.target,
-                        config.max_epochs, config.stop_rule, progress)
+                              initial_loss=first.loss(first.net.predict(dataset.X_train)[0], dataset.y_train)[0])
+    for name, run in runs.items():
+        history = train_runs([run], dataset.X_train, dataset.y_train, progress=progress)[0]
         result.histories[name] = history
         if not history.diverged:
-            result.train_accuracy[name] = accuracy(trained, dataset.X_train, dataset.y_train)
-            result.test_accuracy[name] = accuracy(trained, dataset.X_test, dataset.y_test)
+            result.train_accuracy[name] = accuracy(run.net, dataset.X_train, dataset.y_train)
+            result.test_accuracy[name] = accuracy(run.net, dataset.X_test, dataset.y_test)
     return result
 
 
-def one_epoch_update_logs(n_layers: int = 4, reading: str = "prose") -> dict:
+def one_epoch_update_logs(n_layers: int = 4, algorithm2: str = "prose") -> dict:
     """Run one epoch of GD and PW on a small random network of ``n_layers`` layers.
 
     Returns
@@ -164,5 +171,6 @@ def one_epoch_update_logs(n_layers: int = 4, reading: str = "prose") -> dict:
     net = Network.initialize(sizes, ["relu"] * (n_layers - 1) + ["sigmoid"], "glorot", 0, "generator")
     X, y = rng.normal(size=(sizes[0], 16)), rng.integers(0, 2, 16)
     loss = make_loss("bce")
-    return {name: train(net.copy(), X, y, loss, make_optimizer(name, 0.01, reading), max_epochs=1).update_log
-            for name in ("gd", "pw")}
+    names = ("gd", "pw")
+    runs = [Run(net.copy(), loss, make_optimizer(name, 0.01, algorithm2), max_epochs=1) for name in names]
+    return {name: history.update_log for name, history in zip(names, train_runs(runs, X, y))}

@@ -1,15 +1,16 @@
-"""Full-batch optimizers: gradient descent and the position-wise optimizer.
+"""Full-batch optimizers: gradient descent and the position-wise optimizer, as schedules.
 
-An epoch is a sequence of *sub-steps*. Each sub-step evaluates the loss ``E``
-of the current output, hands it to ``observe`` (which may stop the run before
-the update), then updates some layers. Layers are counted from the input,
-``1 ... L``.
+An optimizer is a *schedule*: the layer sets that one epoch updates, in order.
+Each entry is a *sub-step*: ask the batch for the loss ``E`` of the current
+output, hand it to ``observe`` (which may stop runs before the update), then
+update the last ``depth`` layers. Layers are counted from the input, ``1 ... L``.
 
 * Gradient descent (the paper's Algorithm 1): one sub-step updating all L layers.
 * Position-wise (Algorithm 2): L sub-steps; sub-step ``k`` updates the last
   ``k`` layers, so per epoch layer ``l`` is updated ``l`` times.
 
-Algorithm 2 is read two ways (design.md open question 4):
+Algorithm 2 is read two ways (design.md open question 4); they differ only in
+what is recomputed between sub-steps:
 
 ``"prose"``
     After updating the last ``k`` layers, forward again through them, so every
@@ -19,6 +20,9 @@ Algorithm 2 is read two ways (design.md open question 4):
     The listing as printed: inside the top-down loop each layer, once updated,
     recomputes its own output ``X(l+1) = phi(W(l) X(l))`` but the layers above
     it are not recomputed, so the next sub-step starts from a stale output.
+
+An optimizer object also carries one run's learning rate and per-layer
+multipliers; the runs of a stack share the schedule and each has its own rates.
 """
 from __future__ import annotations
 
@@ -26,12 +30,9 @@ from typing import Callable
 
 import numpy as np
 
-from .accounting import Tally
-from .batch import Batch
-from .network import Network
-
-Observe = Callable[[float, int], bool]
-READINGS = ("prose", "printed")
+# observe(losses of shape (R,), sub-step) -> True while some run of the stack goes on
+Observe = Callable[[np.ndarray, int], bool]
+ALGORITHM2_READINGS = ("prose", "printed")
 
 
 def _check_learning_rate(learning_rate) -> float:
@@ -43,10 +44,7 @@ def _check_learning_rate(learning_rate) -> float:
 
 
 class LayerwiseOptimizer:
-    """Sub-step ``k`` of an epoch back-propagates through the last ``depths[k]`` layers and updates them.
-
-    Activations are reused: after a sub-step updates layers ``lowest ... L``,
-    the next forward pass starts at ``lowest`` (the "prose" reading).
+    """Sub-step ``k`` of an epoch back-propagates through the last ``depths(L)[k]`` layers and updates them.
 
     Parameters
     ----------
@@ -57,6 +55,7 @@ class LayerwiseOptimizer:
     """
 
     name = "layerwise"
+    algorithm2 = "prose"
 
     def __init__(self, learning_rate: float, layer_multipliers=None):
         self.learning_rate = _check_learning_rate(learning_rate)
@@ -67,31 +66,13 @@ class LayerwiseOptimizer:
         """How many of the last layers each sub-step updates."""
         raise NotImplementedError
 
-    def _rate(self, net: Network, l: int) -> float:
+    def rates(self, n_layers: int) -> list:
+        """This run's learning rate of each layer, input layer first (Python floats)."""
         if self.layer_multipliers is None:
-            return self.learning_rate
-        if len(self.layer_multipliers) != net.n_layers:
-            raise ValueError(f"{len(self.layer_multipliers)} layer multipliers given for a {net.n_layers}-layer network")
-        return self.learning_rate * self.layer_multipliers[l - 1]
-
-    def run_epoch(self, net: Network, batch: Batch, loss, tally: Tally, observe: Observe) -> bool:
-        """Run one epoch; return True if ``observe`` stopped it."""
-        top = net.n_layers
-        for substep, depth in enumerate(self.depths(top), start=1):
-            tally.add_forward(net, batch.stale_from, batch.m)
-            value = batch.forward_and_evaluate(net, loss)
-            if observe(value, substep):
-                return True
-            lowest = top - depth + 1
-            for l, (dW, db) in batch.backward(net, depth).items():
-                net.update_layer(l, dW, db, self._rate(net, l))
-            tally.add_backprop(net, lowest, batch.m)
-            tally.record_substep(range(lowest, top + 1))
-            batch.stale_from = lowest
-        return False
-
-    def describe(self) -> str:
-        return f"{self.name} (learning rate {self.learning_rate:g})"
+            return [self.learning_rate] * n_layers
+        if len(self.layer_multipliers) != n_layers:
+            raise ValueError(f"{len(self.layer_multipliers)} layer multipliers given for a {n_layers}-layer network")
+        return [self.learning_rate * f for f in self.layer_multipliers]
 
 
 class GradientDescent(LayerwiseOptimizer):
@@ -116,36 +97,45 @@ class PositionWisePrinted(PositionWise):
     """The position-wise optimizer as its listing is printed (stale activations above each update)."""
 
     name = "pw-printed"
+    algorithm2 = "printed"
 
-    def run_epoch(self, net: Network, batch: Batch, loss, tally: Tally, observe: Observe) -> bool:
-        top = net.n_layers
-        tally.add_forward(net, batch.stale_from, batch.m)
-        batch.forward(net)  # listing lines 1-3
-        for substep, depth in enumerate(self.depths(top), start=1):
-            value = batch.evaluate(loss)  # "Compute E" on whatever the output holds now
-            if observe(value, substep):
-                batch.stale_from = 1
-                return True
-            lowest = top - depth + 1
-            for l in range(top, lowest - 1, -1):
-                dW, db = batch.backprop_layer(net, l, need_dA_prev=l > lowest)
-                net.update_layer(l, dW, db, self._rate(net, l))
-                batch.forward_layer(net, l)  # listing lines 15-16: this layer's output only
-            tally.add_backprop(net, lowest, batch.m)
-            tally.add_forward(net, lowest, batch.m)
-            tally.record_substep(range(lowest, top + 1))
-        batch.stale_from = 1  # the next epoch starts with a full forward pass (lines 1-3)
-        return False
+
+def run_epoch(stack, optimizer: LayerwiseOptimizer, observe: Observe) -> bool:
+    """One epoch of every run in ``stack``: the whole schedule, read in one place.
+
+    Parameters
+    ----------
+    stack
+        Holds ``net`` (the runs' :class:`~pwcore.network.Network`), ``batch``
+        (their :class:`~pwcore.batch.Batch`), ``loss`` and ``rates`` of shape
+        ``(R, L)``; ``observe`` may narrow all four to the runs that go on.
+    optimizer : LayerwiseOptimizer
+        The schedule (its own rates are not used here: each run's are in ``stack.rates``).
+
+    Returns
+    -------
+    bool
+        False once no run is left.
+    """
+    printed = optimizer.algorithm2 == "printed"
+    if printed:
+        stack.batch.invalidate()  # listing lines 1-3: a full forward pass at the start of each epoch
+    for substep, depth in enumerate(optimizer.depths(stack.net.n_layers), start=1):
+        if not observe(stack.batch.losses(stack.net, stack.loss), substep):
+            return False
+        step = stack.batch.step_printed if printed else stack.batch.step
+        step(stack.net, depth, stack.rates)
+    return True
 
 
 OPTIMIZERS = {"gd": GradientDescent, "pw": PositionWise, "pw-printed": PositionWisePrinted}
 
 
-def make_optimizer(name: str, learning_rate: float, reading: str = "prose", layer_multipliers=None):
-    """Build an optimizer: ``"gd"`` or ``"pw"`` (with ``reading`` "prose" or "printed")."""
-    if reading not in READINGS:
-        raise ValueError(f"unknown Algorithm 2 reading {reading!r}: choose one of {READINGS}")
-    if name == "pw" and reading == "printed":
+def make_optimizer(name: str, learning_rate: float, algorithm2: str = "prose", layer_multipliers=None):
+    """Build an optimizer: ``"gd"`` or ``"pw"`` (with ``algorithm2`` "prose" or "printed")."""
+    if algorithm2 not in ALGORITHM2_READINGS:
+        raise ValueError(f"unknown Algorithm 2 reading {algorithm2!r}: choose one of {ALGORITHM2_READINGS}")
+    if name == "pw" and algorithm2 == "printed":
         name = "pw-printed"
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}: choose 'gd' or 'pw'")

@@ -1,20 +1,29 @@
 """The study around the paper's experiments: reproduction grid, seeds, learning rates, accounting.
 
-Each function trains from :func:`pwcore.experiments.build` networks on an
-already loaded dataset and returns plain rows (lists of dicts) for tables and
-plots. ``log`` receives one progress line per run.
+Each function builds the runs of a sweep from :func:`pwcore.experiments.config_run`,
+trains them batched (:func:`pwcore.training.train_runs`: runs of one optimizer
+kind share a stack) on an already loaded dataset, and returns plain rows (lists
+of dicts) for tables and plots. ``log`` receives progress lines.
+
+Seconds to the target in the seed and learning-rate sweeps are *fractional
+epochs times the seconds per epoch of that optimizer trained alone* (measured
+in the same call, the optimizers' epochs taking turns): runs that share a stack
+share its time, so their own clock would say how the stack was composed, not
+what a run costs.
 """
 from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from dataclasses import replace
 
 import numpy as np
 
-from .experiments import PAPER_RESULTS, ExperimentConfig, build
-from .optimizers import make_optimizer
-from .training import train
+from .experiments import PAPER_RESULTS, ExperimentConfig, build, config_run
+from .training import below_target, train_runs
+
+OPTIMIZERS = ("gd", "pw")
 
 
 def epochs_to_target(history, target: float, rule: str = "evaluation"):
@@ -23,23 +32,26 @@ def epochs_to_target(history, target: float, rule: str = "evaluation"):
     ``history`` must come from a run that went at least as far as ``rule`` needs: a
     run stopped by the "epoch" rule holds every evaluation the "evaluation" rule sees.
     """
-    below = history.eval_loss < target
-    if rule == "epoch":
-        below &= history.eval_substep == 1
-    hits = np.flatnonzero(below)
+    hits = np.flatnonzero(below_target(history.eval_loss, target, rule, history.eval_substep))
     return None if hits.size == 0 else int(history.eval_epoch[hits[0]] - 1)
 
 
-def run_one(config: ExperimentConfig, data, name: str, reading=None, multipliers=None):
-    """Train optimizer ``name`` from the initial network of ``config`` on ``data``; return its History."""
-    net, loss = build(config, data.n_features, data.n_classes)
-    optimizer = make_optimizer(name, config.learning_rate, reading or config.reading, multipliers)
-    return train(net, data.X_train, data.y_train, loss, optimizer, config.target, config.max_epochs,
-                 config.stop_rule)
+def seconds_per_epoch(config: ExperimentConfig, data, names=OPTIMIZERS, epochs: int = 2, repeats: int = 3) -> dict:
+    """Seconds per epoch of each optimizer trained alone from ``config``'s network: the median of
+    ``repeats`` runs of ``epochs`` epochs, the optimizers' runs taking turns (so load reaches all alike)."""
+    timed = replace(config, target=None, max_epochs=epochs)
+    seconds = {name: [] for name in names}
+    for _ in range(repeats):
+        for name in names:
+            history = train_runs([config_run(timed, data, name)], data.X_train, data.y_train)[0]
+            # from the first loss evaluation to the last: exactly `epochs` epochs of work
+            seconds[name].append((history.eval_seconds[-1] - history.eval_seconds[0]) / epochs)
+    return {name: statistics.median(values) for name, values in seconds.items()}
 
 
-def reproduction_grid(data, base: ExperimentConfig, grid: dict, readings=("prose", "printed"), log=print) -> list:
-    """GD and PW epochs to target for every combination of ``grid`` values.
+def reproduction_grid(data, base: ExperimentConfig, grid: dict, algorithm2=("prose", "printed"), log=print,
+                      batch_size: int | None = None) -> list:
+    """GD and PW epochs to target for every combination of ``grid`` values, all runs batched.
 
     Parameters
     ----------
@@ -49,8 +61,8 @@ def reproduction_grid(data, base: ExperimentConfig, grid: dict, readings=("prose
     grid : dict
         ``{name: list of values}``: a name is an ExperimentConfig field, e.g. ``{"init": ["course", "glorot"]}``,
         or any label whose values are dicts of fields, e.g. ``{"loss": [{"s": 1, "margin": 1}, {"s": 2, "margin": 0.5}]}``.
-    readings : sequence of str
-        Algorithm 2 readings to try for each combination (GD is run once per combination).
+    algorithm2 : sequence of str
+        Readings of Algorithm 2 to try for each combination (GD is run once per combination).
 
     Returns
     -------
@@ -59,26 +71,32 @@ def reproduction_grid(data, base: ExperimentConfig, grid: dict, readings=("prose
     """
     paper = PAPER_RESULTS[base.dataset]
     keys = list(grid)
-    rows = []
+    combinations = []
     for values in itertools.product(*(grid[k] for k in keys)):
         overrides = dict(zip(keys, values))
         config = replace(base.with_overrides(overrides), stop_rule="epoch")
+        runs = {"gd": config_run(config, data, "gd")}
+        runs.update({reading: config_run(replace(config, algorithm2=reading), data, "pw") for reading in algorithm2})
+        combinations.append((overrides, config, runs))
+    every_run = [run for _, _, runs in combinations for run in runs.values()]
+    log(f"{len(combinations)} combinations, {len(every_run)} runs")
+    histories = iter(train_runs(every_run, data.X_train, data.y_train, batch_size, log=log))
+    rows = []
+    for overrides, config, runs in combinations:
+        trained = {key: next(histories) for key in runs}
         net, loss = build(config, data.n_features, data.n_classes)
-        initial = loss(net.predict(data.X_train), data.y_train)[0]
+        initial = loss(net.predict(data.X_train)[0], data.y_train)[0]
         uninformative = getattr(loss, "uninformative_loss", lambda: math.nan)()
-        gd = run_one(config, data, "gd")
         flat = {k: v for key, value in overrides.items() for k, v in (value.items() if isinstance(value, dict)
                                                                        else [(key, value)])}
-        for reading in readings:
-            pw = run_one(config, data, "pw", reading)
-            row = dict(flat, reading=reading, initial_loss=initial, uninformative_loss=uninformative)
+        for reading in algorithm2:
+            row = dict(flat, algorithm2=reading, initial_loss=initial, uninformative_loss=uninformative)
             for rule in ("evaluation", "epoch"):
-                row[f"gd_{rule}"] = epochs_to_target(gd, config.target, rule)
-                row[f"pw_{rule}"] = epochs_to_target(pw, config.target, rule)
+                row[f"gd_{rule}"] = epochs_to_target(trained["gd"], config.target, rule)
+                row[f"pw_{rule}"] = epochs_to_target(trained[reading], config.target, rule)
                 row[f"exact_{rule}"] = (row[f"gd_{rule}"], row[f"pw_{rule}"]) == (paper["gd_epochs"], paper["pw_epochs"])
             row["distance"], row["closest_rule"] = _distance(row, paper)
             rows.append(row)
-            log(f"{row}")
     return rows
 
 
@@ -94,18 +112,23 @@ def _distance(row: dict, paper: dict):
     return best
 
 
-def seed_study(data, base: ExperimentConfig, seeds, log=print) -> list:
-    """Epochs and seconds to target of GD and PW for each seed, trained side by side."""
+def seed_study(data, base: ExperimentConfig, seeds, log=print, batch_size: int | None = None) -> list:
+    """Epochs and seconds to target of GD and PW for each seed (each seed's two runs from the same weights).
+
+    Seconds are fractional epochs times each optimizer's seconds per epoch alone (:func:`seconds_per_epoch`).
+    """
+    seeds = [int(seed) for seed in seeds]
+    runs = [config_run(replace(base, seed=seed), data, name) for name in OPTIMIZERS for seed in seeds]
+    histories = train_runs(runs, data.X_train, data.y_train, batch_size, log=log)
+    cost = seconds_per_epoch(base, data)
+    by_name = {name: histories[k * len(seeds):(k + 1) * len(seeds)] for k, name in enumerate(OPTIMIZERS)}
     rows = []
-    for seed in seeds:
-        config = replace(base, seed=int(seed))
-        gd, pw = run_one(config, data, "gd"), run_one(config, data, "pw")
-        rows.append({"seed": int(seed), "gd_status": gd.status, "pw_status": pw.status,
+    for seed, gd, pw in zip(seeds, by_name["gd"], by_name["pw"]):
+        rows.append({"seed": seed, "gd_status": gd.status, "pw_status": pw.status,
                      "gd_epochs": gd.epochs_completed, "pw_epochs": pw.epochs_completed,
                      "gd_elapsed": gd.epochs_elapsed, "pw_elapsed": pw.epochs_elapsed,
-                     "gd_seconds": gd.seconds, "pw_seconds": pw.seconds})
-        log(f"seed {seed}: GD {gd.status} {gd.epochs_completed} epochs {gd.seconds:.1f} s, "
-            f"PW {pw.status} {pw.epochs_completed} epochs {pw.seconds:.1f} s")
+                     "gd_seconds": gd.epochs_elapsed * cost["gd"], "pw_seconds": pw.epochs_elapsed * cost["pw"]})
+        log(f"seed {seed}: GD {gd.status} {gd.epochs_completed} epochs, PW {pw.status} {pw.epochs_completed} epochs")
     return rows
 
 
@@ -129,18 +152,22 @@ def ratio_interval(numerators, denominators, confidence: float = 0.95) -> dict:
             "high": float(np.exp(logs.mean() + half)), "n": n}
 
 
-def learning_rate_sweep(data, base: ExperimentConfig, learning_rates, log=print) -> list:
-    """Epochs and seconds to target (or the failure) of each optimizer at each learning rate."""
-    rows = []
-    for rate in learning_rates:
-        config = replace(base, learning_rate=float(rate))
-        for name in ("gd", "pw"):
-            history = run_one(config, data, name)
-            rows.append({"optimizer": name, "learning_rate": float(rate), "status": history.status,
-                         "epochs": history.epochs_completed, "elapsed": history.epochs_elapsed,
-                         "seconds": history.seconds,
-                         "final_loss": history.final_loss})
-            log(f"lr {rate:g} {name}: {history.message}")
+def learning_rate_sweep(data, base: ExperimentConfig, learning_rates, log=print, batch_size: int | None = None) -> list:
+    """Epochs and seconds to target (or the failure) of each optimizer at each learning rate, all runs batched.
+
+    Seconds are fractional epochs times each optimizer's seconds per epoch alone (:func:`seconds_per_epoch`).
+    """
+    rates = [float(rate) for rate in learning_rates]
+    pairs = [(name, rate) for name in OPTIMIZERS for rate in rates]
+    runs = [config_run(replace(base, learning_rate=rate), data, name) for name, rate in pairs]
+    histories = train_runs(runs, data.X_train, data.y_train, batch_size, log=log)
+    cost = seconds_per_epoch(base, data)
+    rows = [{"optimizer": name, "learning_rate": rate, "status": h.status, "epochs": h.epochs_completed,
+             "elapsed": h.epochs_elapsed, "seconds": h.epochs_elapsed * cost[name], "final_loss": h.final_loss}
+            for (name, rate), h in zip(pairs, histories)]
+    rows.sort(key=lambda row: (row["learning_rate"], OPTIMIZERS.index(row["optimizer"])))
+    for (name, rate), h in zip(pairs, histories):
+        log(f"lr {rate:g} {name}: {h.message}")
     return rows
 
 
@@ -157,17 +184,20 @@ def tuned(rows: list, name: str):
 def accounting_runs(data, config: ExperimentConfig) -> dict:
     """GD, PW, and the control (GD with per-layer rates equal to PW's update counts), from one initial network.
 
+    Each is trained alone (a stack of one), so its seconds are its own.
+
     Returns
     -------
     dict
         ``{"gd": History, "pw": History, "gd_multipliers": History}``.
     """
     counts = list(range(1, len(config.hidden) + 2))  # layer l (from the input) is updated l times per PW epoch
-    return {"gd": run_one(config, data, "gd"), "pw": run_one(config, data, "pw"),
-            "gd_multipliers": run_one(config, data, "gd", multipliers=counts)}
+    runs = {"gd": config_run(config, data, "gd"), "pw": config_run(config, data, "pw"),
+            "gd_multipliers": config_run(config, data, "gd", multipliers=counts)}
+    return dict(zip(runs, train_runs(runs.values(), data.X_train, data.y_train, batch_size=1)))
 
 
 def per_epoch_cost(history) -> dict:
     """Seconds and matrix-product FLOPs per epoch of a run (over its completed epochs and sub-steps)."""
-    epochs = max(history.eval_epoch[-1] - 1 + (history.eval_substep[-1] - 1) / max(history.eval_substep.max(), 1), 1e-12)
+    epochs = max(float(history.eval_positions[-1]), 1e-12)
     return {"seconds": float(history.eval_seconds[-1] / epochs), "flops": float(history.eval_flops[-1] / epochs)}

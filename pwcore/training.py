@@ -1,4 +1,12 @@
-"""Training loops with a stopping rule, divergence detection and accounting."""
+"""Training: runs stacked into one computation, each with its own stopping rule, status and history.
+
+:func:`train_runs` trains many :class:`Run` s on the same data. Runs of one
+optimizer kind, loss kind, architecture and dtype share *stacks* (see
+:class:`pwcore.network.Network`): their first-layer products are one product
+with the shared input. A run that reaches its target, its epoch limit or
+diverges leaves its stack, and the others go on without paying for it.
+:func:`train` is one run: a stack of one, the same code.
+"""
 from __future__ import annotations
 
 import math
@@ -9,7 +17,9 @@ import numpy as np
 
 from .accounting import Tally
 from .batch import Batch
+from .memory import stack_sizes
 from .network import Network
+from .optimizers import LayerwiseOptimizer, run_epoch
 
 STOP_RULES = ("epoch", "evaluation")
 
@@ -34,13 +44,20 @@ class History:
         Epochs run to their end; an epoch stopped part-way does not count.
         (The two differ only under the "evaluation" stopping rule.)
     stopped_at : tuple of (int, int) or None
-        (epoch, sub-step) of the evaluation that ended the run, 1-based.
+        (epoch, sub-step) of the evaluation that ended the run at its target or
+        by diverging, 1-based; None when it ran to ``max_epochs``.
     updates_per_layer : ndarray of int, shape (L,)
         Layer ``l`` (from the input) was updated ``updates_per_layer[l-1]`` times.
     update_log : list of tuple of int
         Layers updated by each sub-step, in order.
-    seconds, flops : float, int
-        Wall-clock time and matrix-product FLOPs of the whole run.
+    seconds : float
+        Wall-clock seconds of the run: its share of its stack's time (each
+        stretch of the stack's time divided among the runs in it then), so the
+        runs' seconds add up to the stack's; a run trained alone has all of it.
+    flops : int
+        Matrix-product FLOPs of the whole run.
+    stack_size : int
+        Runs in the stack this run started in (1: trained alone).
     """
 
     optimizer: str
@@ -63,6 +80,7 @@ class History:
     seconds: float = 0.0
     flops: int = 0
     substeps_per_epoch: int = 1
+    stack_size: int = 1
 
     @property
     def epochs_elapsed(self) -> float:
@@ -70,7 +88,12 @@ class History:
         if self.stopped_at is None:
             return float(self.epochs_completed)
         epoch, substep = self.stopped_at
-        return epoch - 1 + (substep - 1) / self.substeps_per_epoch
+        return fractional_epochs(epoch, substep, self.substeps_per_epoch)
+
+    @property
+    def eval_positions(self) -> np.ndarray:
+        """Each evaluation's position in (fractional) epochs, shape ``(n_evaluations,)``."""
+        return fractional_epochs(self.eval_epoch, self.eval_substep, self.substeps_per_epoch)
 
     @property
     def reached_target(self) -> bool:
@@ -94,6 +117,245 @@ class History:
         }
 
 
+def fractional_epochs(epoch, substep, substeps_per_epoch: int):
+    """Epochs run before sub-step ``substep`` of epoch ``epoch`` (both 1-based): ``epoch - 1 + (substep - 1) / n``."""
+    return epoch - 1 + (substep - 1) / substeps_per_epoch
+
+
+def below_target(loss, target, stop_rule: str, substep):
+    """The stopping predicate: is ``loss`` a hit on ``target`` under ``stop_rule`` at this sub-step?
+
+    ``"evaluation"`` checks every loss evaluation; ``"epoch"`` only the first of
+    each epoch (the loss after the previous epoch's updates). Works element-wise
+    on arrays of losses and sub-steps (a History's ``eval_loss`` and ``eval_substep``).
+    """
+    if target is None:
+        return np.zeros(np.shape(loss), bool)
+    return (np.asarray(loss) < target) & ((stop_rule == "evaluation") | (np.asarray(substep) == 1))
+
+
+@dataclass
+class Run:
+    """One training run.
+
+    Attributes
+    ----------
+    net : Network
+        One network (``R = 1``), trained in place; pass ``net.copy()`` to keep the initial weights.
+    loss : callable
+        See :mod:`pwcore.losses` (with one set of parameters).
+    optimizer : LayerwiseOptimizer
+        The schedule and this run's learning rates.
+    target : float, optional
+        Stop once the loss is below this value (strictly).
+    max_epochs : int
+        Upper bound on epochs; the loss after the last epoch is evaluated too.
+    stop_rule : {"epoch", "evaluation"}
+        When the loss is compared with ``target``: see :func:`below_target`.
+        A run stopped part-way through an epoch counts that epoch.
+    """
+
+    net: Network
+    loss: object
+    optimizer: LayerwiseOptimizer
+    target: float | None = None
+    max_epochs: int = 1000
+    stop_rule: str = "epoch"
+
+    def __post_init__(self):
+        _check_train_arguments(self.target, self.max_epochs, self.stop_rule)
+        if self.net.n_runs != 1:
+            raise ValueError(f"a Run trains one network, got a stack of {self.net.n_runs}: "
+                             "make one Run per network (Network.select)")
+        self.optimizer.rates(self.net.n_layers)  # checks the multipliers against the depth
+
+    def stack_key(self) -> tuple:
+        """Runs with equal keys can share a stack."""
+        net = self.net
+        return (type(self.optimizer), type(self.loss), getattr(self.loss, "n_outputs", None),
+                tuple(net.sizes), tuple(net.activation_names), net.output_layer, net.dtype.name)
+
+
+def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=None,
+          max_epochs: int = 1000, stop_rule: str = "epoch", progress=False, n_parts: int | None = None) -> History:
+    """Train ``net`` in place, full batch, until the loss falls below ``target`` or ``max_epochs`` pass.
+
+    One :class:`Run` through :func:`train_runs`; see :class:`Run` for the parameters.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_0, m)
+        Inputs, one sample per column, of the network's dtype.
+    y : ndarray of int, shape (m,)
+        Class labels.
+    progress : bool
+        Show a progress bar (on standard error) with the current loss.
+    n_parts : int, optional
+        Column parts of the batch computed in parallel threads (see :mod:`pwcore.batch`);
+        default one per core for large batches, 1 (exact, unsplit) for small ones.
+
+    Returns
+    -------
+    History
+        A non-finite loss ends the run with ``status == "diverged"``; it does not raise.
+    """
+    run = Run(net, loss, optimizer, target, max_epochs, stop_rule)
+    return train_runs([run], X, y, progress=progress, n_parts=n_parts)[0]
+
+
+def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None, progress=False,
+               n_parts: int | None = None, log=None) -> list:
+    """Train every run of ``runs`` on ``(X, y)``, in stacks; each run's network is trained in place.
+
+    Parameters
+    ----------
+    runs : sequence of Run
+    X : ndarray, shape (n_0, m)
+    y : ndarray of int, shape (m,)
+    batch_size : int, optional
+        At most this many runs per stack (1: one at a time). Default: as many as
+        fit in memory (see :func:`pwcore.memory.stack_sizes`).
+    progress : bool
+        A progress bar per stack on standard error.
+    n_parts : int, optional
+        See :func:`train`.
+    log : callable, optional
+        Receives one line per stack as it starts.
+
+    Returns
+    -------
+    list of History
+        In the order of ``runs``.
+    """
+    runs = list(runs)
+    if not runs:
+        return []
+    _check_finite(X, y)
+    groups = {}
+    for index, run in enumerate(runs):
+        groups.setdefault(run.stack_key(), []).append(index)
+    histories = [None] * len(runs)
+    for indices in groups.values():
+        sizes = stack_sizes(len(indices), runs[indices[0]].net, X.shape[1], batch_size)
+        start = 0
+        for size in sizes:
+            chunk = indices[start:start + size]
+            start += size
+            if log is not None:
+                log(f"stack of {len(chunk)} {runs[chunk[0]].optimizer.name} run(s)")
+            for index, history in zip(chunk, _train_stack([runs[i] for i in chunk], X, y, progress, n_parts)):
+                histories[index] = history
+    return histories
+
+
+class _Stack:
+    """The runs still training: their network, batch, loss and rates narrow as runs leave."""
+
+    def __init__(self, runs, X, y, n_parts):
+        self.runs = list(runs)
+        self.net = Network.stack([run.net for run in runs])
+        self.batch = Batch(self.net, X, y, n_parts)
+        self.loss = type(runs[0].loss).stack([run.loss for run in runs])
+        L = self.net.n_layers
+        # each run's rates in float64, rounded once to the dtype (as a Python float is against a float32 array)
+        self.rates = np.array([run.optimizer.rates(L) for run in runs], float).astype(self.net.dtype)
+        substeps = len(runs[0].optimizer.depths(L))
+        self.recorders = [_Recorder(run, substeps, len(runs)) for run in runs]
+        self.epoch, self.seconds, self._clock = 0, 0.0, time.perf_counter()
+
+    def observe(self, losses: np.ndarray, substep: int) -> bool:
+        """Record every run's loss and let the finished runs leave; True while some run goes on."""
+        now = time.perf_counter()
+        self.seconds += (now - self._clock) / len(self.runs)  # this stretch, shared by the runs in the stack
+        self._clock = now
+        done = [j for j, recorder in enumerate(self.recorders)
+                if recorder.observe(float(losses[j]), substep, self.epoch, self.seconds, self.batch.tally)]
+        if done:
+            self._leave(done)
+        return bool(self.runs)
+
+    def _leave(self, done: list) -> None:
+        for j in done:
+            self.runs[j].net.assign(self.net.select(j))  # the trained weights, back into the run's network
+        keep = np.array([j for j in range(len(self.runs)) if j not in set(done)], dtype=np.intp)
+        self.runs = [self.runs[j] for j in keep]
+        self.recorders = [self.recorders[j] for j in keep]
+        if keep.size:
+            self.net = self.net.select(keep)
+            self.batch.select(keep)
+            self.loss = self.loss.select(keep)
+            self.rates = self.rates[keep]
+
+
+def _train_stack(runs, X, y, progress, n_parts) -> list:
+    stack = _Stack(runs, X, y, n_parts)
+    recorders = list(stack.recorders)
+    optimizer = runs[0].optimizer
+    bar = _progress_bar(max(run.max_epochs for run in runs), optimizer.name, len(runs)) if progress else None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported, not warned
+        going = True
+        while going:
+            stack.epoch += 1
+            going = run_epoch(stack, optimizer, stack.observe)
+            if bar is not None and stack.epoch <= bar.total:
+                bar.update(1)
+                bar.set_postfix(runs=len(stack.runs), loss=f"{min(r.last_loss for r in recorders):.5g}",
+                                refresh=False)
+    if bar is not None:
+        bar.close()
+    return [recorder.history for recorder in recorders]
+
+
+class _Recorder:
+    """One run's evaluations and its own stopping decision."""
+
+    def __init__(self, run: Run, substeps_per_epoch: int, stack_size: int):
+        self.run, self.rows, self.epoch_loss = run, [], []
+        self.history = History(run.optimizer.name, None if run.target is None else float(run.target), run.stop_rule,
+                               substeps_per_epoch=substeps_per_epoch, stack_size=stack_size)
+
+    @property
+    def last_loss(self) -> float:
+        return self.rows[-1][2] if self.rows else math.nan
+
+    def observe(self, value: float, substep: int, epoch: int, seconds: float, tally: Tally) -> bool:
+        """Record one evaluation; True if the run ends here (and its history is then complete)."""
+        self.rows.append((epoch, substep, value, seconds, tally.flops, tally.layer_updates))
+        if substep == 1:
+            self.epoch_loss.append(value)
+        epochs_run = epoch - 1 if substep == 1 else epoch
+        where = f"epoch {epoch}" + ("" if substep == 1 else f", sub-step {substep}")
+        h, run = self.history, self.run
+        if not math.isfinite(value):
+            self._stop("diverged", epochs_run, (epoch, substep),
+                       f"diverged at {where}: the loss is {value}; lower the learning rate")
+        elif below_target(value, run.target, run.stop_rule, substep):
+            self._stop("target", epochs_run, (epoch, substep),
+                       f"reached loss {value:.6g} < {run.target:g} at {where} ({epoch - 1} epochs completed)")
+        elif substep == 1 and epoch > run.max_epochs:  # the loss after the last epoch
+            self._stop("max_epochs", run.max_epochs, None,
+                       f"stopped after max_epochs = {run.max_epochs} with loss {value:.6g}")
+        else:
+            return False
+        self._finish(seconds, tally)
+        return True
+
+    def _stop(self, status, epochs_run, stopped_at, message) -> None:
+        h = self.history
+        h.status, h.epochs, h.message, h.stopped_at = status, epochs_run, message, stopped_at
+        h.epochs_completed = epochs_run if stopped_at is None else stopped_at[0] - 1
+
+    def _finish(self, seconds: float, tally: Tally) -> None:
+        h = self.history
+        columns = list(zip(*self.rows))
+        h.eval_epoch, h.eval_substep = np.array(columns[0], int), np.array(columns[1], int)
+        h.eval_loss, h.eval_seconds = np.array(columns[2], float), np.array(columns[3], float)
+        h.eval_flops, h.eval_layer_updates = np.array(columns[4], float), np.array(columns[5], int)
+        h.epoch_loss = np.array(self.epoch_loss, float)
+        h.updates_per_layer, h.update_log = tally.updates.copy(), list(tally.log)
+        h.seconds, h.flops = seconds, tally.flops
+
+
 def _check_train_arguments(target, max_epochs, stop_rule):
     if stop_rule not in STOP_RULES:
         raise ValueError(f"unknown stopping rule {stop_rule!r}: choose 'epoch' (check the loss once per epoch) "
@@ -106,7 +368,7 @@ def _check_train_arguments(target, max_epochs, stop_rule):
 
 
 def _check_finite(X: np.ndarray, y) -> None:
-    if not np.isfinite(X).all():
+    if isinstance(X, np.ndarray) and not np.isfinite(X).all():
         bad = int(np.count_nonzero(~np.isfinite(X)))
         raise ValueError(f"X holds {bad} NaN or infinite values: clean or impute the inputs before training")
     y = np.asarray(y)
@@ -114,130 +376,7 @@ def _check_finite(X: np.ndarray, y) -> None:
         raise ValueError(f"labels y must be integers (class indices), got dtype {y.dtype}")
 
 
-class _Recorder:
-    """Collects evaluations and decides when to stop; the ``observe`` of the optimizers."""
-
-    def __init__(self, history: History, tally: Tally, target, stop_rule, start_time):
-        self.h, self.tally, self.target, self.stop_rule = history, tally, target, stop_rule
-        self.start_time, self.epoch, self.rows, self.epoch_loss = start_time, 0, [], []
-
-    def __call__(self, value: float, substep: int) -> bool:
-        elapsed = time.perf_counter() - self.start_time
-        self.rows.append((self.epoch, substep, value, elapsed, self.tally.flops, self.tally.layer_updates))
-        if substep == 1:
-            self.epoch_loss.append(value)
-        epochs_run = self.epoch - 1 if substep == 1 else self.epoch
-        where = f"epoch {self.epoch}" + ("" if substep == 1 else f", sub-step {substep}")
-        if not math.isfinite(value):
-            return self._stop("diverged", epochs_run, substep,
-                              f"diverged at {where}: the loss is {value}; lower the learning rate")
-        checked = self.stop_rule == "evaluation" or substep == 1
-        if self.target is not None and checked and value < self.target:
-            return self._stop("target", epochs_run, substep,
-                              f"reached loss {value:.6g} < {self.target:g} at {where} "
-                              f"({self.epoch - 1} epochs completed)")
-        return False
-
-    def _stop(self, status, epochs_run, substep, message) -> bool:
-        self.h.status, self.h.epochs, self.h.message = status, epochs_run, message
-        self.h.epochs_completed = self.epoch - 1
-        self.h.stopped_at = (self.epoch, substep)
-        return True
-
-    def finish(self, seconds: float) -> History:
-        h = self.h
-        columns = list(zip(*self.rows)) if self.rows else [()] * 6
-        h.eval_epoch, h.eval_substep = np.array(columns[0], int), np.array(columns[1], int)
-        h.eval_loss, h.eval_seconds = np.array(columns[2], float), np.array(columns[3], float)
-        h.eval_flops, h.eval_layer_updates = np.array(columns[4], float), np.array(columns[5], int)
-        h.epoch_loss = np.array(self.epoch_loss, float)
-        h.updates_per_layer, h.update_log = self.tally.updates.copy(), list(self.tally.log)
-        h.seconds, h.flops = seconds, self.tally.flops
-        return h
-
-
-def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=None,
-          max_epochs: int = 1000, stop_rule: str = "epoch", progress=False, n_parts: int | None = None) -> History:
-    """Train ``net`` in place, full batch, until the loss falls below ``target`` or ``max_epochs`` pass.
-
-    Parameters
-    ----------
-    net : Network
-        Updated in place; pass ``net.copy()`` to keep the initial weights.
-    X : ndarray, shape (n_0, m)
-        Inputs, one sample per column, of the network's dtype.
-    y : ndarray of int, shape (m,)
-        Class labels.
-    loss : callable
-        ``loss(A, y) -> (E, dE/dA)``, see :mod:`pwcore.losses`.
-    optimizer : LayerwiseOptimizer
-        See :mod:`pwcore.optimizers`.
-    target : float, optional
-        Stop once the loss is below this value (strictly).
-    max_epochs : int
-        Upper bound on epochs; the loss after the last epoch is evaluated too.
-    stop_rule : {"epoch", "evaluation"}
-        Compare the loss with ``target`` once per epoch (at its start, i.e. after
-        the previous epoch's updates) or at every evaluation (before every sub-step).
-        A run stopped part-way through an epoch counts that epoch.
-    progress : bool
-        Show a progress bar (on standard error) with the current loss.
-    n_parts : int, optional
-        Column parts of the batch computed in parallel threads (see :mod:`pwcore.batch`);
-        default one per core for large batches, 1 (exact, unsplit) for small ones.
-
-    Returns
-    -------
-    History
-        A non-finite loss ends the run with ``status == "diverged"``; it does not raise.
-    """
-    _check_train_arguments(target, max_epochs, stop_rule)
-    batch = Batch(net, X, y, n_parts)
-    _check_finite(X, y)
-    tally = Tally(net.n_layers)
-    history = History(optimizer.name, None if target is None else float(target), stop_rule,
-                      substeps_per_epoch=len(optimizer.depths(net.n_layers)))
-    start = time.perf_counter()
-    recorder = _Recorder(history, tally, target, stop_rule, start)
-    bar = _progress_bar(max_epochs, optimizer.name) if progress else None
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported, not warned
-        stopped = False
-        for epoch in range(1, max_epochs + 1):
-            recorder.epoch = epoch
-            stopped = optimizer.run_epoch(net, batch, loss, tally, recorder)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{recorder.rows[-1][2]:.5g}", refresh=False)
-            if stopped:
-                break
-        if not stopped:
-            _evaluate_after_last_epoch(net, batch, loss, tally, recorder, max_epochs)
-    if bar is not None:
-        bar.close()
-    return recorder.finish(time.perf_counter() - start)
-
-
-def _evaluate_after_last_epoch(net, batch, loss, tally, recorder, max_epochs) -> None:
-    """The loss after the last epoch: recorded, and checked against the target like any evaluation."""
-    recorder.epoch = max_epochs + 1
-    tally.add_forward(net, batch.stale_from, batch.m)
-    final_value = batch.forward_and_evaluate(net, loss)
-    if not recorder(final_value, 1):
-        recorder.h.epochs = recorder.h.epochs_completed = max_epochs
-        recorder.h.message = f"stopped after max_epochs = {max_epochs} with loss {final_value:.6g}"
-
-
-def _progress_bar(total: int, label: str):
+def _progress_bar(total: int, label: str, n_runs: int):
     from tqdm import tqdm
-    return tqdm(total=total, desc=label, unit="epoch", mininterval=1.0, leave=True)
-
-
-def train_from_copies(net: Network, X, y, loss, optimizers, **train_kwargs) -> dict:
-    """Train each optimizer on its own copy of ``net``; ``net`` itself is left unchanged.
-
-    Returns
-    -------
-    dict
-        ``{optimizer.name: History}`` in the order given.
-    """
-    return {opt.name: train(net.copy(), X, y, loss, opt, **train_kwargs) for opt in optimizers}
+    desc = label if n_runs == 1 else f"{label} x{n_runs}"
+    return tqdm(total=total, desc=desc, unit="epoch", mininterval=1.0, leave=True)

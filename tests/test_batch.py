@@ -20,15 +20,25 @@ def test_parts_cover_every_column_once_and_weigh_by_size():
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_loss_and_gradients_of_parts_are_those_of_the_whole_batch_in_its_dtype(dtype):
     net, X, y = small_problem(m=40, dtype=dtype)
-    whole, split = Batch(net, X, y, n_parts=1), Batch(net, X, y, n_parts=np.int64(4))
-    values = [b.forward_and_evaluate(net, LOSS) for b in (whole, split)]
-    grads = [b.backward(net, net.n_layers) for b in (whole, split)]
     tolerance = 1e-12 if dtype == "float64" else 1e-5
+    values, nets = one_step(net, X, y, LOSS, n_parts=(1, np.int64(4)))
     assert values[1] == pytest.approx(values[0], rel=tolerance)
-    for l in grads[0]:
-        for a, b in zip(grads[0][l], grads[1][l]):
-            assert b.dtype == np.dtype(dtype)
-            np.testing.assert_allclose(b, a, rtol=tolerance, atol=tolerance)
+    for a, b in zip(nets[0].parameters(), nets[1].parameters()):
+        assert b.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(b, a, rtol=tolerance, atol=tolerance)
+    assert not np.array_equal(nets[0].W[1], net.W[1])
+
+
+def one_step(net, X, y, loss, n_parts):
+    """The loss of ``net`` and the network after one GD step (rate 1), computed on batches of each part count."""
+    values, nets = [], []
+    for n in n_parts:
+        trained = net.copy()
+        batch = Batch(trained, X, y, n_parts=n)
+        values.append(batch.losses(trained, loss)[0])
+        batch.step(trained, trained.n_layers, np.ones((1, trained.n_layers), trained.dtype))
+        nets.append(trained)
+    return values, nets
 
 
 def test_a_small_batch_stays_whole_and_a_large_one_gets_a_part_per_core(monkeypatch):
@@ -41,9 +51,7 @@ def test_a_cosine_output_layer_on_parts_matches_the_whole_batch():
     net, X, _ = small_problem((6, 5, 4, 3), m=40, output_layer="cosine")
     y = np.random.default_rng(1).integers(0, 3, 40)
     loss = AdditiveMarginSoftmax(s=2.0, margin=0.5, n_classes=3)
-    whole, split = Batch(net, X, y, n_parts=1), Batch(net, X, y, n_parts=3)
-    values = [b.forward_and_evaluate(net, loss) for b in (whole, split)]
-    grads = [b.backward(net, net.n_layers) for b in (whole, split)]
+    values, nets = one_step(net, X, y, loss, n_parts=(1, 3))
     assert values[1] == pytest.approx(values[0], rel=1e-12)
-    for l in grads[0]:
-        np.testing.assert_allclose(grads[1][l][0], grads[0][l][0], rtol=1e-10, atol=1e-13)
+    for a, b in zip(nets[0].parameters(), nets[1].parameters()):
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-13)

@@ -87,11 +87,14 @@ def test_weight_shapes_must_chain():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_weight_gradient_sums_the_samples_outer_products(dtype):
+@pytest.mark.parametrize("shared", [False, True])
+def test_weight_gradient_sums_the_samples_outer_products(dtype, shared):
+    """Per run ``dZ A_prev^T``, with each run's own ``A_prev`` or one input shared by all runs."""
     rng = np.random.default_rng(3)
-    dZ, A_prev = rng.standard_normal((4, 300)).astype(dtype), rng.standard_normal((6, 300)).astype(dtype)
-    expected = np.einsum("im,jm->ij", dZ.astype(np.float64), A_prev.astype(np.float64))
+    dZ = rng.standard_normal((3, 4, 300)).astype(dtype)
+    A_prev = rng.standard_normal((6, 300) if shared else (3, 6, 300)).astype(dtype)
+    expected = np.einsum("rim,jm->rij" if shared else "rim,rjm->rij", dZ.astype(np.float64), A_prev.astype(np.float64))
     dW = weight_gradient(dZ, A_prev)
-    assert dW.shape == (4, 6) and dW.dtype == dtype
+    assert dW.shape == (3, 4, 6) and dW.dtype == dtype
     tolerance = 1e-4 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(dW, expected, rtol=tolerance, atol=tolerance)

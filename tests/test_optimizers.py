@@ -4,19 +4,27 @@ import pytest
 
 from pwcore import (BinaryCrossEntropy, GradientDescent, Network, PositionWise, PositionWisePrinted,
                     make_optimizer, train)
-from pwcore.accounting import Tally
 from pwcore.batch import Batch
+from pwcore.optimizers import run_epoch
 from conftest import small_problem
 
 LOSS = BinaryCrossEntropy()
 
 
-def run_epochs(net, X, y, optimizer, epochs=1, n_parts=1):
-    """Run whole epochs without a target; return the tally."""
-    tally, batch = Tally(net.n_layers), Batch(net, X, y, n_parts)
+class OneRun:
+    """What run_epoch needs of a stack, for one network trained in place."""
+
+    def __init__(self, net, X, y, optimizer, n_parts=1):
+        self.net, self.batch, self.loss = net, Batch(net, X, y, n_parts), LOSS
+        self.rates = np.array([optimizer.rates(net.n_layers)]).astype(net.dtype)
+
+
+def run_epochs(net, X, y, optimizer, epochs=1, n_parts=1, observe=lambda losses, substep: True):
+    """Run whole epochs without a target; return the batch's tally."""
+    stack = OneRun(net, X, y, optimizer, n_parts)
     for _ in range(epochs):
-        optimizer.run_epoch(net, batch, LOSS, tally, lambda value, substep: False)
-    return tally
+        run_epoch(stack, optimizer, observe)
+    return stack.batch.tally
 
 
 def assert_same_parameters(a, b, **tolerance):
@@ -63,12 +71,12 @@ def test_last_prose_substep_equals_a_gd_step_from_the_same_state():
     optimizer = PositionWise(0.05)
     snapshots = []
 
-    def observe(value, substep):
+    def observe(losses, substep):
         if substep == net.n_layers:
             snapshots.append(net.copy())
-        return False
+        return True
 
-    optimizer.run_epoch(net, Batch(net, X, y), LOSS, Tally(net.n_layers), observe)
+    run_epochs(net, X, y, optimizer, observe=observe)
     before_last = snapshots[0]
     gd_step(before_last, X, y, 0.05)
     assert_same_parameters(net, before_last, rtol=1e-13, atol=1e-15)
@@ -136,14 +144,14 @@ def test_layer_multipliers_scale_each_layer_step():
     cache = reference.new_cache(X)
     _, dA = LOSS(reference.forward(cache), y)
     for l, (dW, db) in reference.backward(cache, dA, 3).items():
-        reference.update_layer(l, dW, db, 0.1 * l)
+        reference.update_layer(l, dW, db, np.array([0.1 * l]))
     assert_same_parameters(net, reference, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("args, message", [
     (("gd", 0.0), "positive"), (("gd", -1.0), "positive"), (("gd", float("nan")), "positive"),
     (("gd", "0.1"), "number"), (("sgd", 0.1), "unknown optimizer"),
-    (("pw", 0.1, "sideways"), "reading"),
+    (("pw", 0.1, "sideways"), "Algorithm 2 reading"),
 ])
 def test_invalid_optimizer_arguments_are_rejected(args, message):
     with pytest.raises(ValueError, match=message):

@@ -68,9 +68,9 @@ def test_float_labels_are_refused():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"loss_reading": "arc"}, "loss reading"), ({"stop_rule": "never"}, "stopping rule"),
+    ({"am_input": "arc"}, "AM-softmax input"), ({"stop_rule": "never"}, "stopping rule"),
     ({"dtype": "int8"}, "float64 or float32"), ({"learning_rate": 0}, "learning rate"),
-    ({"reading": "other"}, "reading"), ({"hidden": (20, 0)}, "hidden layer widths"),
+    ({"algorithm2": "other"}, "Algorithm 2 reading"), ({"hidden": (20, 0)}, "hidden layer widths"),
 ])
 def test_bad_experiment_settings_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):

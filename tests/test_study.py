@@ -48,7 +48,7 @@ def test_reproduction_grid_rows():
     data = small_cat()
     base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300, learning_rate=0.05)
     rows = study.reproduction_grid(data, base, {"init": ["course", "glorot"], "seed": [1, 2]}, log=lambda line: None)
-    assert len(rows) == 8 and {r["reading"] for r in rows} == {"prose", "printed"}
+    assert len(rows) == 8 and {r["algorithm2"] for r in rows} == {"prose", "printed"}
     for prose, printed in zip(rows[::2], rows[1::2]):  # GD is run once per combination
         assert prose["gd_evaluation"] == printed["gd_evaluation"] and prose["seed"] == printed["seed"]
     assert all(r["pw_evaluation"] is None or r["pw_evaluation"] <= r["pw_epoch"] for r in rows)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from pwcore import (BinaryCrossEntropy, GradientDescent, Network, PositionWise,
-                    PositionWisePrinted, train, train_from_copies)
+                    PositionWisePrinted, Run, train, train_runs)
 from conftest import small_problem
 
 LOSS = BinaryCrossEntropy()
@@ -76,13 +76,18 @@ def test_divergence_ends_the_run_with_its_epoch(optimizer):
     assert not np.isfinite(history.final_loss)
 
 
-def test_train_from_copies_leaves_the_initial_network_unchanged():
+def test_runs_train_their_own_networks_in_place_and_leave_the_initial_one_unchanged():
     net, X, y = small_problem()
     before = [p.copy() for p in net.parameters()]
-    histories = train_from_copies(net, X, y, LOSS, [GradientDescent(0.1), PositionWise(0.1)], max_epochs=5)
-    assert list(histories) == ["gd", "pw"]
+    runs = [Run(net.copy(), LOSS, GradientDescent(0.1), max_epochs=5), Run(net.copy(), LOSS, PositionWise(0.1), max_epochs=5)]
+    histories = train_runs(runs, X, y)
+    assert [h.optimizer for h in histories] == ["gd", "pw"]
     assert all(np.array_equal(p, q) for p, q in zip(before, net.parameters()))
-    assert histories["gd"].epoch_loss[0] == histories["pw"].epoch_loss[0]
+    assert histories[0].epoch_loss[0] == histories[1].epoch_loss[0]
+    alone = net.copy()
+    train(alone, X, y, LOSS, PositionWise(0.1), max_epochs=5)
+    assert all(np.array_equal(p, q) for p, q in zip(alone.parameters(), runs[1].net.parameters()))
+    assert not np.array_equal(runs[1].net.W[1], net.W[1])
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
-from ..network import resolve_dtype
+from ..dtypes import resolve_dtype
 from .errors import DataError, DataMissing
 from .fetch import FILES, locate
 from .formats import (IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_cat_h5, read_cifar_bin, read_idx_gz)
 
-DATASETS = ("cat", "mnist", "cifar10")
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 MNIST_CLASSES = [str(d) for d in range(10)]
 
@@ -64,9 +64,8 @@ def load_dataset(name: str, dtype="float64", download: bool = True) -> Dataset:
     ``meta["test_file"]`` says which.
     """
     dtype = resolve_dtype(dtype)
-    loaders = {"cat": _load_cat, "mnist": _load_mnist, "cifar10": _load_cifar10}
-    if name not in loaders:
-        raise ValueError(f"unknown dataset {name!r}: choose one of {DATASETS}")
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}: choose one of {tuple(DATASETS)}")
     used = {}
 
     def path_of(relpath, allow_download=download):
@@ -74,7 +73,7 @@ def load_dataset(name: str, dtype="float64", download: bool = True) -> Dataset:
         used[relpath] = FILES[relpath].known_hash
         return path
 
-    dataset = loaders[name](path_of, dtype)
+    dataset = DATASETS[name].loader(path_of, dtype)
     dataset.meta["files"] = used
     dataset.meta["preprocessing"] = "pixels / 255; each image flattened in its file's order; one sample per column"
     return dataset
@@ -117,10 +116,43 @@ def _load_cifar10(path_of, dtype) -> Dataset:
 
 def _cifar_test_file(path_of) -> str:
     """The full official test batch if a copy is here, else the local first 1,000 images, else download."""
-    for relpath in ("cifar10/test_batch.bin", "cifar10/test_batch_first1000.bin"):
+    test_files = DATASETS["cifar10"].test_files
+    for relpath in test_files:
         try:
             path_of(relpath, allow_download=False)
             return relpath
         except DataMissing:
             pass
-    return "cifar10/test_batch.bin"
+    return test_files[0]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset: the files its loader needs and the loader.
+
+    Attributes
+    ----------
+    files : tuple of str
+        Paths under the data directory that must all be present.
+    loader : callable
+        ``loader(path_of, dtype) -> Dataset``.
+    test_files : tuple of str
+        Alternative test files, in order of preference: the first one present is
+        used, and the first is downloaded when none is (CIFAR-10: the official
+        test batch, else its first 1,000 images).
+    """
+
+    files: tuple
+    loader: Callable
+    test_files: tuple = ()
+
+
+# The one registry of datasets: name -> files, loader, test-file fallback.
+DATASETS = {
+    "cat": DatasetSpec(("cat/train_catvnoncat.h5", "cat/test_catvnoncat.h5"), _load_cat),
+    "mnist": DatasetSpec(tuple(f"mnist/{n}" for n in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                                                      "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")),
+                         _load_mnist),
+    "cifar10": DatasetSpec(tuple(f"cifar10/data_batch_{i}.bin" for i in range(1, 6)) + ("cifar10/batches.meta.txt",),
+                           _load_cifar10, ("cifar10/test_batch.bin", "cifar10/test_batch_first1000.bin")),
+}

@@ -89,10 +89,3 @@ FILES = {f.relpath: f for f in [
     FileSource("cifar10/test_batch_first1000.bin",
                "sha256:8314c96d7cd65618193bab23acdd5d4c4af15bf6dd00a1781d55beedf3be1ef5"),
 ]}
-
-DATASET_FILES = {
-    "cat": ["cat/train_catvnoncat.h5", "cat/test_catvnoncat.h5"],
-    "mnist": [f"mnist/{n}" for n in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                                     "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")],
-    "cifar10": [f"cifar10/data_batch_{i}.bin" for i in range(1, 6)] + ["cifar10/batches.meta.txt"],
-}

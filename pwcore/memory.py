@@ -1,0 +1,59 @@
+"""How many runs fit in one stack: the footprint of a stack, estimated before it starts."""
+from __future__ import annotations
+
+import os
+
+# Arrays of shape (R, n_l, m) alive at once per layer during a sub-step: Z and A cached,
+# and the backward pass's dA, dZ and a temporary. A bound measured on MNIST (see the test).
+ARRAYS_PER_LAYER = 5
+MEMORY_SHARE = 0.5  # of the memory available when the stacks are planned
+
+
+def stack_bytes(net, m: int, n_runs: int) -> int:
+    """Estimated peak bytes of training ``n_runs`` runs of ``net``'s architecture on ``m`` samples as one stack."""
+    per_run = ARRAYS_PER_LAYER * sum(net.sizes[1:]) * m + 3 * sum(W[0].size for W in net.W[1:])
+    return int(n_runs * per_run * net.dtype.itemsize)
+
+
+def available_bytes() -> int:
+    """Memory available to this process now (Linux: MemAvailable), or the physical memory."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def stack_sizes(n_runs: int, net, m: int, batch_size: int | None = None, available: int | None = None) -> list:
+    """Split ``n_runs`` runs into stacks that fit in memory: the number of runs in each, in order.
+
+    Parameters
+    ----------
+    batch_size : int, optional
+        At most this many runs per stack. Refused (ValueError naming the size and the
+        largest batch size that fits) when even this many would not fit.
+    available : int, optional
+        Bytes to plan with; default :func:`available_bytes`.
+
+    Raises
+    ------
+    ValueError
+        If a stack of ``batch_size`` runs, or a single run, would not fit.
+    """
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch size must be a positive integer (runs per stack), got {batch_size!r}")
+    budget = MEMORY_SHARE * (available_bytes() if available is None else available)
+    one = stack_bytes(net, m, 1)
+    fits = int(budget // one)
+    if fits < 1:
+        raise ValueError(f"one run needs about {one / 2**30:.1f} GiB but {budget / 2**30:.1f} GiB are available: "
+                         "free memory, or train on fewer samples")
+    if batch_size is not None and batch_size > fits:
+        raise ValueError(f"a stack of {batch_size} runs needs about {stack_bytes(net, m, batch_size) / 2**30:.1f} GiB "
+                         f"but {budget / 2**30:.1f} GiB are available: use --batch-size {fits} (batch_size={fits}) or less")
+    size = min(batch_size or fits, fits)
+    full, rest = divmod(n_runs, size)
+    return [size] * full + ([rest] if rest else [])
