@@ -54,6 +54,12 @@ def test_math_renders_without_network(browser, html_dir):
     assert len(rendered) >= 5, "the method page's equations were not typeset"
     errors = browser.find_elements("css selector", "mjx-merror")
     assert not errors, f"MathJax errors: {[e.text for e in errors]}"
+    script = browser.execute_script("return document.querySelector('script[src*=\"tex-chtml\"]').src")
+    assert script.startswith("file:") and "/_static/mathjax/tex-chtml.js" in script, script
+    assert browser.execute_script("return MathJax.version") == "3.2.2"
+    browser.execute_async_script("const done = arguments[0]; document.fonts.ready.then(() => done(true));")
+    fonts = browser.execute_script("return [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+    assert {"MJXTEX", "MJXTEX-I"} <= set(fonts), f"MathJax's fonts did not load from the book: {fonts}"
 
 
 def test_results_show_glued_values_and_figures(browser, html_dir):

@@ -24,7 +24,8 @@ from pathlib import Path
 from .regeneration import stamp_machine
 
 ROOT = Path(__file__).resolve().parents[1]
-MATHJAX_VERSION = "3.2.2"
+# MathJax 3.2.2 (Apache-2.0) as a pip package, pinned in the `book` extra: the book serves it offline.
+MATHJAX_PACKAGE = "django-static-mathjax"
 SUMMARY_RUN = "regeneration"  # reads the others' timings, so it runs after any of them
 
 
@@ -74,26 +75,60 @@ def execute(run: Run, out_dir: Path) -> Path:
     return final
 
 
+def mathjax_source() -> tuple:
+    """MathJax's ``es5`` folder inside the pip package ``MATHJAX_PACKAGE``, and ``"<package> <version>"``.
+
+    Raises
+    ------
+    RuntimeError
+        If the package (from the ``book`` extra) is not installed, or holds no ``tex-chtml.js``.
+    """
+    from importlib import metadata
+    try:
+        distribution = metadata.distribution(MATHJAX_PACKAGE)
+    except metadata.PackageNotFoundError:
+        raise RuntimeError(f"the book serves MathJax from the pip package {MATHJAX_PACKAGE}, which is not "
+                           f"installed: pip install -e '.[book]'") from None
+    es5 = Path(distribution.locate_file("mathjax/static/mathjax/es5"))
+    if not (es5 / "tex-chtml.js").is_file():
+        raise RuntimeError(f"{MATHJAX_PACKAGE} {distribution.version} holds no {es5 / 'tex-chtml.js'}: "
+                           f"reinstall it with pip install -e '.[book]'")
+    return es5, f"{MATHJAX_PACKAGE} {distribution.version}"
+
+
 def ensure_mathjax(vendor_dir: Path) -> Path:
-    """A local copy of MathJax (from the npm registry) so the book renders math offline."""
+    """A local copy of MathJax in ``vendor_dir/mathjax`` so the book renders math offline.
+
+    The files come from the pip package ``MATHJAX_PACKAGE`` (no network, no npm): ``tex-chtml.js``, the
+    CommonHTML fonts it loads, and MathJax's licence; ``SOURCE`` names the package and version they came
+    from, and the copy is made again when that changes.
+    """
+    es5, source = mathjax_source()
     target = vendor_dir / "mathjax"
-    if (target / "tex-chtml.js").is_file():
+    stamp = target / "SOURCE"
+    if (target / "tex-chtml.js").is_file() and stamp.is_file() and stamp.read_text().strip() == source:
         return target
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError("npm is needed once to fetch MathJax for offline math: install Node.js and npm "
-                           "(Debian: apt-get install npm), then run again")
-    with tempfile.TemporaryDirectory() as prefix:
-        subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "--silent", "--prefix", prefix,
-                        f"mathjax@{MATHJAX_VERSION}"], check=True)
-        es5 = Path(prefix) / "node_modules" / "mathjax" / "es5"
-        staging = vendor_dir / ".mathjax-partial"
-        shutil.rmtree(staging, ignore_errors=True)
-        (staging / "output" / "chtml").mkdir(parents=True)
-        shutil.copy2(es5 / "tex-chtml.js", staging / "tex-chtml.js")
-        shutil.copytree(es5 / "output" / "chtml" / "fonts", staging / "output" / "chtml" / "fonts")
-        os.replace(staging, target)
+    staging = vendor_dir / ".mathjax-partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "output" / "chtml").mkdir(parents=True)
+    shutil.copy2(es5 / "tex-chtml.js", staging / "tex-chtml.js")
+    shutil.copytree(es5 / "output" / "chtml" / "fonts", staging / "output" / "chtml" / "fonts")
+    shutil.copy2(es5.parent / "LICENSE", staging / "LICENSE")
+    (staging / "SOURCE").write_text(source + "\n")
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
     return target
+
+
+def optional_tool(program: str, step: str, debian_package: str) -> str | None:
+    """The path of ``program``, or None after one line saying that ``step`` is skipped and what brings it.
+
+    For the steps of ``make book`` that need a system tool pip cannot install: the HTML never does.
+    """
+    path = shutil.which(program)
+    if path is None:
+        print(f"skipped {step}: it needs {program} (Debian: apt-get install {debian_package})", flush=True)
+    return path
 
 
 def build_html(root: Path) -> Path:

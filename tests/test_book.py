@@ -96,3 +96,37 @@ def test_the_regeneration_summary_runs_after_any_selection():
     assert [r.name for r in book.with_summary_last([summary, first], runs)] == [first.name, summary.name]
     assert [r.name for r in book.with_summary_last([first], runs)] == [first.name, summary.name]
     assert book.with_summary_last([], runs) == []
+
+
+def test_the_mathjax_copy_holds_tex_chtml_its_fonts_and_licence(tmp_path):
+    target = book.ensure_mathjax(tmp_path / "_vendor")
+    assert target == tmp_path / "_vendor" / "mathjax"
+    script = (target / "tex-chtml.js").read_text()
+    assert 'VERSION="3.2.2"' in script, "not MathJax 3.2.2"
+    fonts = {p.name for p in (target / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff")}
+    assert {"MathJax_Main-Regular.woff", "MathJax_Math-Italic.woff", "MathJax_Size1-Regular.woff"} <= fonts
+    assert len(fonts) >= 20
+    assert "Apache License" in (target / "LICENSE").read_text()
+    assert (target / "SOURCE").read_text().split() == [book.MATHJAX_PACKAGE, "3.2.2.1"]
+    assert not (tmp_path / "_vendor" / ".mathjax-partial").exists()
+
+
+def test_the_mathjax_copy_is_made_again_when_its_source_changes(tmp_path):
+    target = book.ensure_mathjax(tmp_path)
+    (target / "SOURCE").write_text("another-package 0.1\n")
+    (target / "tex-chtml.js").write_text("stale")
+    book.ensure_mathjax(tmp_path)
+    assert (target / "tex-chtml.js").read_text() != "stale"
+
+
+def test_a_missing_mathjax_package_is_named_with_its_install_command(monkeypatch, tmp_path):
+    monkeypatch.setattr(book, "MATHJAX_PACKAGE", "no-such-mathjax-package")
+    with pytest.raises(RuntimeError, match=r"no-such-mathjax-package.*pip install -e '\.\[book\]'"):
+        book.ensure_mathjax(tmp_path)
+
+
+def test_a_missing_optional_tool_is_skipped_in_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("PATH", "")
+    assert book.optional_tool("chromium", "the PDF", "chromium") is None
+    out = capsys.readouterr().out
+    assert out == "skipped the PDF: it needs chromium (Debian: apt-get install chromium)\n"

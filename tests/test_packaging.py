@@ -18,6 +18,8 @@ def test_environment_matches_pyproject():
         project["optional-dependencies"]["test"]
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in environment["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
-    assert sorted(map(normalize, conda)) == sorted(map(normalize, wanted))
+    pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    assert sorted(map(normalize, conda + [p for p in pip if p != "-e ."])) == sorted(map(normalize, wanted))
+    assert "-e ." in pip
     python = next(d for d in environment["dependencies"] if isinstance(d, str) and d.startswith("python"))
     assert normalize(python) == "python" + normalize(project["requires-python"])
