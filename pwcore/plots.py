@@ -1,7 +1,6 @@
 """Figures of the book: the update schedule (Figure 1) and loss curves (Figures 2-4). Needs matplotlib."""
 from __future__ import annotations
 
-import numpy as np
 
 TITLES = {"gd": "Gradient Descent Optimizer", "pw": "Position-Wise Optimizer"}
 
@@ -49,7 +48,7 @@ def loss_curves(histories: dict, target: float | None, paper: dict | None = None
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(histories), figsize=(5.2 * len(histories), 3.8), squeeze=False, sharey=True)
     for ax, (name, history) in zip(axes[0], histories.items()):
-        ax.plot(evaluation_positions(history), history.eval_loss, lw=1.2, color="tab:blue", label="training loss")
+        ax.plot(history.eval_positions, history.eval_loss, lw=1.2, color="tab:blue", label="training loss")
         if target is not None:
             ax.axhline(target, color="tab:red", lw=0.8, ls="--", label=f"target {target:g}")
         ax.set_xlabel("Epochs")
@@ -67,12 +66,6 @@ def _finished(fig):
     return fig
 
 
-def evaluation_positions(history) -> np.ndarray:
-    """x position (in epochs) of each loss evaluation of a History."""
-    per_epoch = max(int(history.eval_substep.max()), 1) if history.eval_substep.size else 1
-    return history.eval_epoch - 1 + (history.eval_substep - 1) / per_epoch
-
-
 def _panel_caption(name, history, paper) -> str:
     ours = f"ours: {history.seconds:.1f} s, {history.epochs_completed} epochs ({history.status})"
     if not paper:
@@ -86,7 +79,7 @@ LABELS = {"gd": "GD", "pw": "PW", "gd_multipliers": "GD, layer rates 1:2:3:4"}
 def accounting_figure(histories: dict, target: float | None):
     """Loss against epochs, layer updates, FLOPs and seconds, every run on the same axes."""
     import matplotlib.pyplot as plt
-    axes_spec = [("epochs", lambda h: evaluation_positions(h)), ("layer updates", lambda h: h.eval_layer_updates),
+    axes_spec = [("epochs", lambda h: h.eval_positions), ("layer updates", lambda h: h.eval_layer_updates),
                  ("GFLOPs (matrix products)", lambda h: h.eval_flops / 1e9), ("seconds", lambda h: h.eval_seconds)]
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.6), sharey=True)
     for ax, (label, x_of) in zip(axes, axes_spec):

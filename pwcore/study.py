@@ -192,8 +192,20 @@ def accounting_runs(data, config: ExperimentConfig) -> dict:
         ``{"gd": History, "pw": History, "gd_multipliers": History}``.
     """
     counts = list(range(1, len(config.hidden) + 2))  # layer l (from the input) is updated l times per PW epoch
-    runs = {"gd": config_run(config, data, "gd"), "pw": config_run(config, data, "pw"),
-            "gd_multipliers": config_run(config, data, "gd", multipliers=counts)}
+    return _alone({"gd": config_run(config, data, "gd"), "pw": config_run(config, data, "pw"),
+                   "gd_multipliers": config_run(config, data, "gd", multipliers=counts)}, data)
+
+
+def float32_runs(config: ExperimentConfig) -> dict:
+    """GD and PW of ``config`` in float32 (data loaded in float32), each trained alone: ``{name: History}``."""
+    from .data import load_dataset
+    config = replace(config, dtype="float32")
+    data = load_dataset(config.dataset, "float32")
+    return _alone({name: config_run(config, data, name) for name in OPTIMIZERS}, data)
+
+
+def _alone(runs: dict, data) -> dict:
+    """``{key: Run}`` trained one at a time (stacks of one, so each run's seconds are its own): ``{key: History}``."""
     return dict(zip(runs, train_runs(runs.values(), data.X_train, data.y_train, batch_size=1)))
 
 
@@ -201,3 +213,22 @@ def per_epoch_cost(history) -> dict:
     """Seconds and matrix-product FLOPs per epoch of a run (over its completed epochs and sub-steps)."""
     epochs = max(float(history.eval_positions[-1]), 1e-12)
     return {"seconds": float(history.eval_seconds[-1] / epochs), "flops": float(history.eval_flops[-1] / epochs)}
+
+
+def setup(dataset: str, **settings):
+    """The base configuration of a study notebook and its data, with one printed line saying what they are.
+
+    ``settings`` are :class:`~pwcore.experiments.ExperimentConfig` fields; None keeps the paper's default.
+
+    Returns
+    -------
+    config : ExperimentConfig
+    data : pwcore.data.Dataset
+    """
+    from .data import load_dataset
+    config = ExperimentConfig.paper(dataset, **settings)
+    data = load_dataset(dataset, config.dtype)
+    loss = "" if data.n_classes == 2 else f", AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"
+    print(f"{dataset}: target {config.target:g}, up to {config.max_epochs} epochs, learning rate "
+          f"{config.learning_rate:g}, {config.init} initialization, seed {config.seed}{loss}")
+    return config, data
