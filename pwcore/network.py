@@ -73,7 +73,6 @@ class ForwardCache:
     def __init__(self, X: np.ndarray, n_layers: int):
         self.A = [X] + [None] * n_layers
         self.Z = [None] * (n_layers + 1)
-        self.cosine_norms = None  # (row norms of W[L], column norms of A[L-1]) per run
 
     @property
     def output(self) -> np.ndarray:
@@ -83,8 +82,6 @@ class ForwardCache:
         """Keep only the runs ``runs`` (indices into the run axis)."""
         self.A[1:] = [None if A is None else A[runs] for A in self.A[1:]]
         self.Z[1:] = [None if Z is None else Z[runs] for Z in self.Z[1:]]
-        if self.cosine_norms is not None:
-            self.cosine_norms = tuple(norm[runs] for norm in self.cosine_norms)
 
 
 class Network:
@@ -294,16 +291,22 @@ class Network:
         self.b[l] -= rate * db
 
     # --- cosine output layer -------------------------------------------
+    def _cosine_norms(self, X: np.ndarray) -> tuple:
+        """Row norms of ``W[L]``, shape (R, n_L, 1), and column norms of ``X = A[L-1]``, shape (R, 1, m)."""
+        w_norm = np.maximum(np.linalg.norm(self.W[-1], axis=2, keepdims=True), _NORM_FLOOR)
+        x_norm = np.maximum(np.linalg.norm(X, axis=1, keepdims=True), _NORM_FLOOR)
+        return w_norm, x_norm
+
     def _cosine_forward(self, cache: ForwardCache) -> np.ndarray:
         W, X = self.W[-1], cache.A[-2]
-        w_norm = np.maximum(np.linalg.norm(W, axis=2, keepdims=True), _NORM_FLOOR)  # (R, n_L, 1)
-        x_norm = np.maximum(np.linalg.norm(X, axis=1, keepdims=True), _NORM_FLOOR)  # (R, 1, m)
-        cache.cosine_norms = (w_norm, x_norm)
+        w_norm, x_norm = self._cosine_norms(X)
         return np.matmul(W / w_norm, X) / x_norm
 
     def _cosine_backward(self, cache: ForwardCache, dZ: np.ndarray, need_dA_prev: bool):
+        # The norms of the weights and inputs as they are now: under the printed reading of
+        # Algorithm 2, A[L-1] may have been recomputed since the output was (a stale output).
         W, X = self.W[-1], cache.A[-2]
-        w_norm, x_norm = cache.cosine_norms
+        w_norm, x_norm = self._cosine_norms(X)
         W_hat, X_hat = W / w_norm, X / x_norm
         # d(v/|v|) = (I - v_hat v_hat^T) d v_hat / |v|, applied row-wise to W and column-wise to X.
         dW_hat = weight_gradient(dZ, X_hat)

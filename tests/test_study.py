@@ -4,9 +4,11 @@ import math
 import numpy as np
 import pytest
 
-from pwcore import BinaryCrossEntropy, PositionWise, train
+from dataclasses import replace
+
+from pwcore import BinaryCrossEntropy, PositionWise, train, train_runs
 from pwcore.data import Dataset
-from pwcore.experiments import ExperimentConfig
+from pwcore.experiments import PAPER_RESULTS, ExperimentConfig, config_run
 from pwcore import study
 from conftest import small_problem
 
@@ -51,20 +53,56 @@ def test_reproduction_grid_rows():
     assert len(rows) == 8 and {r["algorithm2"] for r in rows} == {"prose", "printed"}
     for prose, printed in zip(rows[::2], rows[1::2]):  # GD is run once per combination
         assert prose["gd_evaluation"] == printed["gd_evaluation"] and prose["seed"] == printed["seed"]
-    assert all(r["pw_evaluation"] is None or r["pw_evaluation"] <= r["pw_epoch"] for r in rows)
+    # with these settings every run reaches the target, under both rules, PW no later than GD
+    for r in rows:
+        for rule in ("evaluation", "epoch"):
+            assert isinstance(r[f"gd_{rule}"], int) and isinstance(r[f"pw_{rule}"], int), (r, rule)
+        assert r["gd_evaluation"] <= r["gd_epoch"] and r["pw_evaluation"] <= r["pw_epoch"] <= r["gd_epoch"]
     assert not any(r["exact_evaluation"] or r["exact_epoch"] for r in rows)
-    assert all(r["distance"] > 0 for r in rows)
+    paper = PAPER_RESULTS["cat"]
+    for r in rows:  # the distance is the formula's, under the closer rule
+        distances = {rule: abs(r[f"gd_{rule}"] - paper["gd_epochs"]) / paper["gd_epochs"]
+                     + abs(r[f"pw_{rule}"] - paper["pw_epochs"]) / paper["pw_epochs"] for rule in ("evaluation", "epoch")}
+        assert math.isfinite(r["distance"]) and r["distance"] == pytest.approx(min(distances.values()), rel=1e-12)
+        assert distances[r["closest_rule"]] == pytest.approx(r["distance"], rel=1e-12)
+    # the counts are those of each run trained alone with either rule
+    first = rows[0]
+    assert (first["init"], first["seed"], first["algorithm2"]) == ("course", 1, "prose")
+    for rule in ("evaluation", "epoch"):
+        config = replace(base, init="course", seed=1, stop_rule=rule)
+        gd, pw = train_runs([config_run(config, data, "gd"), config_run(config, data, "pw")], data.X_train, data.y_train)
+        assert (gd.status, pw.status) == ("target", "target")
+        assert (first[f"gd_{rule}"], first[f"pw_{rule}"]) == (gd.epochs_completed, pw.epochs_completed)
+
+
+def test_distance_of_a_row_that_never_reached_the_target_is_infinite():
+    paper = PAPER_RESULTS["cat"]
+    row = {"gd_evaluation": None, "pw_evaluation": 5, "gd_epoch": paper["gd_epochs"], "pw_epoch": None}
+    assert study._distance(row, paper) == (math.inf, None)
+    row["pw_epoch"] = paper["pw_epochs"]
+    assert study._distance(row, paper) == (0.0, "epoch")
 
 
 def test_learning_rate_sweep_and_tuned_choice():
     data = small_cat()
     base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300)
     rows = study.learning_rate_sweep(data, base, [0.01, 0.05, 0.2], log=lambda line: None)
-    assert len(rows) == 6
+    assert [(r["learning_rate"], r["optimizer"]) for r in rows] == [
+        (rate, name) for rate in (0.01, 0.05, 0.2) for name in ("gd", "pw")]
+    # 0.01 is too small to reach the target in 300 epochs; 0.05 and 0.2 reach it
+    assert [r["status"] for r in rows] == ["max_epochs"] * 2 + ["target"] * 4
+    for r in rows:  # each row is what that run gives alone
+        alone = train_runs([config_run(replace(base, learning_rate=r["learning_rate"]), data, r["optimizer"])],
+                           data.X_train, data.y_train)[0]
+        assert (r["epochs"], r["elapsed"], r["final_loss"]) == (alone.epochs_completed, alone.epochs_elapsed,
+                                                                alone.final_loss)
+    assert rows[0]["epochs"] == rows[0]["elapsed"] == 300
     for name in ("gd", "pw"):
         best = study.tuned(rows, name)
-        reached = [r["epochs"] for r in rows if r["optimizer"] == name and r["status"] == "target"]
-        assert (best is None and not reached) or best["epochs"] == min(reached)
+        reached = [r for r in rows if r["optimizer"] == name and r["status"] == "target"]
+        assert len(reached) == 2 and best["learning_rate"] == 0.2
+        assert best["elapsed"] == min(r["elapsed"] for r in reached) < 300
+    assert study.tuned([r for r in rows if r["learning_rate"] == 0.01], "gd") is None
 
 
 def test_a_tie_in_epochs_goes_to_the_lower_loss_then_the_smaller_rate_not_to_the_clock():
@@ -78,10 +116,25 @@ def test_seed_study_and_accounting_runs():
     data = small_cat()
     base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300, learning_rate=0.05)
     rows = study.seed_study(data, base, [1, 2], log=lambda line: None)
-    assert [r["seed"] for r in rows] == [1, 2] and all(r["gd_epochs"] >= 0 for r in rows)
+    assert [r["seed"] for r in rows] == [1, 2]
+    for r in rows:  # each seed's counts are those of its runs trained alone
+        config = replace(base, seed=r["seed"])
+        gd, pw = (train_runs([config_run(config, data, name)], data.X_train, data.y_train)[0] for name in ("gd", "pw"))
+        assert (r["gd_status"], r["pw_status"]) == (gd.status, pw.status) == ("target", "target")
+        assert (r["gd_epochs"], r["pw_epochs"]) == (gd.epochs_completed, pw.epochs_completed)
+        assert (r["gd_elapsed"], r["pw_elapsed"]) == (gd.epochs_elapsed, pw.epochs_elapsed)
+        assert 0 < r["gd_epochs"] < base.max_epochs and r["pw_epochs"] < r["gd_epochs"]
     runs = study.accounting_runs(data, base)
     assert set(runs) == {"gd", "pw", "gd_multipliers"}
     control = runs["gd_multipliers"]
     assert control.update_log[0] == (1, 2, 3, 4) and control.eval_loss[1] != runs["gd"].eval_loss[1]
-    cost = study.per_epoch_cost(runs["pw"])
-    assert cost["flops"] > 0 and cost["seconds"] > 0
+    assert runs["pw"].update_log[:4] == [(4,), (3, 4), (2, 3, 4), (1, 2, 3, 4)]
+    # matrix-product FLOPs of one epoch on 12 -> 20 -> 7 -> 5 -> 1 and m = 40 samples
+    per_layer = [2 * 40 * n_out * n_in for n_in, n_out in zip((12, 20, 7, 5), (20, 7, 5, 1))]
+    gd_epoch = 2 * sum(per_layer) + sum(per_layer[1:])
+    pw_epoch = sum(2 * sum(per_layer[4 - k:]) + sum(per_layer[5 - k:]) for k in range(1, 5))
+    for name, expected in (("gd", gd_epoch), ("pw", pw_epoch)):
+        cost = study.per_epoch_cost(runs[name])
+        assert runs[name].epochs_elapsed > 20  # so the loss evaluations' own forward passes weigh < 5 %
+        assert cost["flops"] == pytest.approx(expected, rel=0.05)
+        assert 0 < cost["seconds"] < 1
