@@ -24,12 +24,11 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_info
 
-from pwcore.accounting import Tally
 from pwcore.batch import Batch
 from pwcore.data import load_dataset
 from pwcore.experiments import ExperimentConfig, build
-from pwcore.network import weight_gradient
-from pwcore.optimizers import make_optimizer
+from pwcore.network import Network, weight_gradient
+from pwcore.optimizers import make_optimizer, run_epoch
 from pwcore.provenance import cpu_model
 
 try:
@@ -65,13 +64,15 @@ def gemm_flops_per_second(dtype, n=2048, repeats=5) -> float:
 def thin_products_seconds(run, repeats=5) -> float:
     """The epoch's two products with the whole input alone, computed as pwcore computes them.
 
-    ``W1 X`` and the first layer's weight gradient, on the column parts of the
-    run's :class:`pwcore.batch.Batch`, through its own :meth:`~pwcore.batch.Batch.map_parts`.
+    ``W1 X`` (the first layer of all the runs of ``run``'s stack as one product) and the
+    first layer's weight gradient, on the column parts of the run's
+    :class:`pwcore.batch.Batch`, through its own :meth:`~pwcore.batch.Batch.map_parts`.
     """
     W1, rng = run.net.W[1], np.random.default_rng(0)
-    dZ1 = {part: rng.standard_normal((W1.shape[0], part.cache.A[0].shape[1])).astype(W1.dtype)
+    W1_flat = W1.reshape(-1, W1.shape[2])
+    dZ1 = {part: rng.standard_normal(W1.shape[:2] + (part.cache.A[0].shape[1],)).astype(W1.dtype)
            for part in run.batch.parts}
-    return sum(median_seconds(lambda: run.batch.map_parts(lambda part: W1 @ part.cache.A[0]),
+    return sum(median_seconds(lambda: run.batch.map_parts(lambda part: W1_flat @ part.cache.A[0]),
                               lambda: run.batch.map_parts(lambda part: weight_gradient(dZ1[part], part.cache.A[0])),
                               repeats=repeats))
 
@@ -82,40 +83,79 @@ def read_bytes_per_second(X: np.ndarray, repeats=5) -> float:
     return X.nbytes / median_seconds(lambda: X @ v, repeats=repeats)[0]
 
 
+def machine_line() -> str:
+    """The CPU and the BLAS libraries NumPy uses, with their thread counts."""
+    blas = [(i.get("internal_api"), i.get("version"), i.get("num_threads")) for i in threadpool_info()]
+    return f"CPU: {cpu_model()}; BLAS (api, version, threads): {blas}"
+
+
+def torch_line() -> str:
+    if torch is None:
+        return "PyTorch is not installed (pip install -e '.[bench]'): its columns are left out"
+    return f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads"
+
+
+def initial_stack(configs, data):
+    """The initial networks of ``configs`` (one per run) as one stacked network, and their losses as one."""
+    built = [build(config, data.n_features, data.n_classes) for config in configs]
+    return Network.stack([net for net, _ in built]), type(built[0][1]).stack([loss for _, loss in built])
+
+
+def run_rates(configs, optimizer: str, n_layers: int, dtype) -> np.ndarray:
+    """Each run's per-layer learning rates, shape (R, L), in float64 rounded once to ``dtype`` (as pwcore's stacks)."""
+    return np.array([make_optimizer(optimizer, c.learning_rate, c.algorithm2).rates(n_layers) for c in configs],
+                    float).astype(dtype)
+
+
 class PwcoreRun:
-    """One optimizer training a fresh copy of the experiment's initial network."""
+    """One optimizer training fresh copies of the initial networks of ``config`` (one, or a list: one per run)
+    as one stack: what :func:`pwcore.optimizers.run_epoch` needs of a stack."""
 
     def __init__(self, config, data, optimizer):
-        self.net, self.loss = build(config, data.n_features, data.n_classes)
-        self.optimizer = make_optimizer(optimizer, config.learning_rate, config.reading)
-        self.batch, self.tally = Batch(self.net, data.X_train, data.y_train), Tally(self.net.n_layers)
+        configs = [config] if isinstance(config, ExperimentConfig) else list(config)
+        self.net, self.loss = initial_stack(configs, data)
+        self.optimizer = make_optimizer(optimizer, configs[0].learning_rate, configs[0].algorithm2)
+        self.rates = run_rates(configs, optimizer, self.net.n_layers, self.net.dtype)
+        self.batch = Batch(self.net, data.X_train, data.y_train)
+
+    @property
+    def tally(self):
+        """FLOPs and updates so far, per run."""
+        return self.batch.tally
 
     def epoch(self) -> None:
-        self.optimizer.run_epoch(self.net, self.batch, self.loss, self.tally, lambda value, substep: False)
+        run_epoch(self, self.optimizer, lambda losses, substep: True)
 
-    def current_loss(self) -> float:
-        return self.batch.forward_and_evaluate(self.net, self.loss)
+    def current_losses(self) -> np.ndarray:
+        return self.batch.losses(self.net, self.loss)
 
 
 class TorchRun:
     """The same, in PyTorch."""
 
     def __init__(self, config, data, optimizer):
-        net, loss = build(config, data.n_features, data.n_classes)
+        configs = [config] if isinstance(config, ExperimentConfig) else list(config)
+        net, loss = initial_stack(configs, data)
         self.model = TorchNetwork(net, loss, data.X_train, data.y_train)
-        self.optimizer, self.learning_rate = optimizer, config.learning_rate
+        self.optimizer, self.rates = optimizer, run_rates(configs, optimizer, net.n_layers, net.dtype)
 
     def epoch(self) -> None:
-        self.model.epoch(self.optimizer, self.learning_rate)
+        self.model.epoch(self.optimizer, self.rates)
 
-    def current_loss(self) -> float:
-        return self.model.current_loss()
+    def current_losses(self) -> np.ndarray:
+        return self.model.current_losses()
 
 
-def loss_after(run, epochs: int) -> float:
+def loss_after(run, epochs: int) -> np.ndarray:
+    """Each run's loss after ``epochs`` epochs, shape (R,)."""
     for _ in range(epochs):
         run.epoch()
-    return run.current_loss()
+    return np.asarray(run.current_losses(), dtype=float)
+
+
+def relative_difference(ours: np.ndarray, theirs: np.ndarray) -> float:
+    """The largest relative difference between two libraries' losses of the same runs."""
+    return float(np.max(np.abs(ours - theirs) / np.abs(theirs)))
 
 
 def measure(name: str, dtype: str, gemm: float, args) -> dict:
@@ -135,7 +175,7 @@ def measure(name: str, dtype: str, gemm: float, args) -> dict:
         if torch is not None:
             ours = loss_after(PwcoreRun(config, data, optimizer), args.check_epochs)
             theirs = loss_after(TorchRun(config, data, optimizer), args.check_epochs)
-            row[f"{optimizer} loss diff"] = abs(ours - theirs) / abs(theirs)
+            row[f"{optimizer} loss diff"] = relative_difference(ours, theirs)
     # An epoch of either reads X twice: the forward product and the first layer's weight gradient.
     row["floor"] = max(2 * data.X_train.nbytes / row["bandwidth"], row["gd flops"] / gemm)
     row["products"] = thin_products_seconds(runs["gd"], args.repeats)
@@ -160,12 +200,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--check-epochs", type=int, default=3, help="epochs before comparing pwcore's and PyTorch's losses")
     args = parser.parse_args()
-    blas = [(i.get("internal_api"), i.get("version"), i.get("num_threads")) for i in threadpool_info()]
-    print(f"CPU: {cpu_model()}; BLAS (api, version, threads): {blas}")
-    if torch is None:
-        print("PyTorch is not installed (pip install -e '.[bench]'): its columns are left out")
-    else:
-        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(machine_line())
+    print(torch_line())
     print("seconds per epoch (median; GD's and PW's epochs take turns); floor = max(2 x input bytes / read bandwidth, FLOPs / GEMM throughput)")
     print("prod/fl: the epoch's two products with the whole input alone, as pwcore computes them, as a multiple of the floor")
     header = (f"{'dataset':<8}{'dtype':<8}{'GD s':>8}{'PW s':>8}{'PW/GD':>7}{'floor s':>8}{'GD/fl':>6}{'PW/fl':>6}"
