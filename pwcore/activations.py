@@ -21,7 +21,8 @@ class Activation:
     name : str
         The name used in parameters and reports.
     phi : callable
-        ``phi(Z) -> A``, both of shape ``(n, m)``.
+        ``phi(Z, out=None) -> A``, both of shape ``(..., n, m)``; written into ``out`` when given
+        (the identity returns ``Z`` itself).
     dphi : callable
         ``dphi(Z, A) -> dA/dZ`` of shape ``(n, m)`` (boolean for ReLU, whose derivative is 0 or 1).
     """
@@ -31,9 +32,9 @@ class Activation:
     dphi: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def _sigmoid(Z: np.ndarray) -> np.ndarray:
+def _sigmoid(Z: np.ndarray, out=None) -> np.ndarray:
     # 1 / (1 + exp(-Z)) as in the course code, in one buffer; exp overflow to inf gives 0, not NaN.
-    A = np.negative(Z)
+    A = np.negative(Z, out=out)
     with np.errstate(over="ignore"):
         np.exp(A, out=A)
     A += 1
@@ -41,9 +42,9 @@ def _sigmoid(Z: np.ndarray) -> np.ndarray:
 
 
 # dphi of ReLU stays boolean: dA * (Z > 0) multiplies by exactly 1 or 0 without a float temporary.
-RELU = Activation("relu", lambda Z: np.maximum(Z, 0), lambda Z, A: Z > 0)
+RELU = Activation("relu", lambda Z, out=None: np.maximum(Z, 0, out=out), lambda Z, A: Z > 0)
 SIGMOID = Activation("sigmoid", _sigmoid, lambda Z, A: A * (1 - A))
-IDENTITY = Activation("identity", lambda Z: Z, lambda Z, A: np.ones_like(Z))
+IDENTITY = Activation("identity", lambda Z, out=None: Z, lambda Z, A: np.ones_like(Z))
 
 ACTIVATIONS = {a.name: a for a in (RELU, SIGMOID, IDENTITY)}
 

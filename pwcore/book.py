@@ -120,17 +120,6 @@ def ensure_mathjax(vendor_dir: Path) -> Path:
     return target
 
 
-def optional_tool(program: str, step: str, debian_package: str) -> str | None:
-    """The path of ``program``, or None after one line saying that ``step`` is skipped and what brings it.
-
-    For the steps of ``make book`` that need a system tool pip cannot install: the HTML never does.
-    """
-    path = shutil.which(program)
-    if path is None:
-        print(f"skipped {step}: it needs {program} (Debian: apt-get install {debian_package})", flush=True)
-    return path
-
-
 def build_html(root: Path) -> Path:
     """Run ``jupyter-book build`` with warnings as errors; return the HTML folder."""
     ensure_mathjax(root / "_vendor")

@@ -73,6 +73,23 @@ class ForwardCache:
     def __init__(self, X: np.ndarray, n_layers: int):
         self.A = [X] + [None] * n_layers
         self.Z = [None] * (n_layers + 1)
+        self._scratch = {}  # reused buffers of the backward pass, by name
+
+    def reusable(self, array, shape: tuple, dtype):
+        """``array`` if it has this shape and dtype (to be overwritten), else None.
+
+        Writing a layer's new values over its old buffer instead of allocating a new
+        one spares the page faults of fresh memory, which cost more than the
+        arithmetic on arrays of tens of megabytes.
+        """
+        return array if array is not None and array.shape == shape and array.dtype == dtype else None
+
+    def scratch(self, name, shape: tuple, dtype) -> np.ndarray:
+        """A buffer kept for ``name``, of this shape and dtype (its old contents are to be overwritten)."""
+        buffer = self.reusable(self._scratch.get(name), shape, dtype)
+        if buffer is None:
+            buffer = self._scratch[name] = np.empty(shape, dtype)
+        return buffer
 
     @property
     def output(self) -> np.ndarray:
@@ -82,6 +99,7 @@ class ForwardCache:
         """Keep only the runs ``runs`` (indices into the run axis)."""
         self.A[1:] = [None if A is None else A[runs] for A in self.A[1:]]
         self.Z[1:] = [None if Z is None else Z[runs] for Z in self.Z[1:]]
+        self._scratch = {}
 
 
 class Network:
@@ -215,18 +233,22 @@ class Network:
         return ForwardCache(X, self.n_layers)
 
     def forward_layer(self, cache: ForwardCache, l: int) -> None:
-        """Recompute ``Z[l]`` and ``A[l]`` of every run from ``A[l-1]``."""
+        """Recompute ``Z[l]`` and ``A[l]`` of every run from ``A[l-1]`` (over their old buffers)."""
+        R, n_l, n_prev = self.W[l].shape
+        shape = (R, n_l, cache.A[0].shape[1])
         if l == self.n_layers and self.output_layer == "cosine":
             Z = self._cosine_forward(cache)
-        elif l == 1:  # the shared input: one product for all runs
-            R, n_1, n_0 = self.W[1].shape
-            Z = (self.W[1].reshape(R * n_1, n_0) @ cache.A[0]).reshape(R, n_1, -1)
-            Z += self.b[1]
         else:
-            Z = np.matmul(self.W[l], cache.A[l - 1])
+            Z = cache.reusable(cache.Z[l], shape, self.dtype)
+            if Z is None:
+                Z = np.empty(shape, self.dtype)
+            if l == 1:  # the shared input: one product for all runs
+                np.matmul(self.W[1].reshape(R * n_l, n_prev), cache.A[0], out=Z.reshape(R * n_l, -1))
+            else:
+                np.matmul(self.W[l], cache.A[l - 1], out=Z)
             Z += self.b[l]
         cache.Z[l] = Z
-        cache.A[l] = self.phi[l].phi(Z)
+        cache.A[l] = self.phi[l].phi(Z, out=cache.reusable(cache.A[l], shape, self.dtype))
 
     def forward(self, cache: ForwardCache, start: int = 1) -> np.ndarray:
         """Recompute layers ``start ... L`` and return the output ``A[L]`` of shape ``(R, n_L, m)``.
@@ -245,6 +267,9 @@ class Network:
     def backprop_layer(self, cache: ForwardCache, l: int, dA: np.ndarray, need_dA_prev: bool = True):
         """Gradients of layer ``l`` of every run given ``dA = dE/dA[l]`` of shape ``(R, n_l, m)``.
 
+        ``dA`` is overwritten (it becomes ``dE/dZ[l]``); ``dA_prev`` is a buffer of the cache,
+        overwritten by the next call for the same layer.
+
         Returns
         -------
         dW : ndarray, shape (R, n_l, n_{l-1})
@@ -252,13 +277,16 @@ class Network:
         dA_prev : ndarray of shape (R, n_{l-1}, m), or None
             ``dE/dA[l-1]``, computed with the weights as they are now (before any update).
         """
-        dZ = dA * self.phi[l].dphi(cache.Z[l], cache.A[l])
+        dZ = dA if self.phi[l].name == "identity" else np.multiply(dA, self.phi[l].dphi(cache.Z[l], cache.A[l]), out=dA)
         if l == self.n_layers and self.output_layer == "cosine":
             dW, dA_prev = self._cosine_backward(cache, dZ, need_dA_prev)
             return dW, np.zeros_like(self.b[l]), dA_prev
         dW = weight_gradient(dZ, cache.A[l - 1])
         db = dZ.sum(axis=2, keepdims=True)
-        dA_prev = np.matmul(_transposed(self.W[l]), dZ) if need_dA_prev else None
+        dA_prev = None
+        if need_dA_prev:
+            shape = (dZ.shape[0], self.W[l].shape[2], dZ.shape[2])
+            dA_prev = np.matmul(_transposed(self.W[l]), dZ, out=cache.scratch(("dA", l - 1), shape, self.dtype))
         return dW, db, dA_prev
 
     def backward(self, cache: ForwardCache, dA_out: np.ndarray, depth: int) -> dict:
