@@ -121,16 +121,17 @@ class AdditiveMarginSoftmax(_Loss):
         R, K, m = A.shape
         if self.s.size not in (1, R):
             raise ValueError(f"this AM-softmax holds parameters of {self.s.size} runs but the output has {R}")
-        target = (np.arange(R) * K * m)[:, None] + (y * m + np.arange(m))  # flat positions of (r, y_i, i)
+        target = y * m + np.arange(m)  # positions of (y_i, i) in each run's flattened (K, m) output
         logits = self._per_run(self.s, A.dtype) * A
-        shift = self._per_run(np.broadcast_to(self.s * self.margin, R), A.dtype).reshape(R, 1)
-        logits.reshape(-1)[target] -= shift
+        flat = logits.reshape(R, K * m)
+        flat[:, target] -= self._per_run(np.broadcast_to(self.s * self.margin, R), A.dtype).reshape(R, 1)
         logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits)
+        target_logits = flat[:, target]
+        probs = np.exp(logits, out=logits)  # the logits are not needed any more
         total = probs.sum(axis=1)
-        values = np.sum(np.log(total) - logits.reshape(-1)[target], axis=1).astype(float) / m
+        values = np.sum(np.log(total) - target_logits, axis=1).astype(float) / m
         probs /= total[:, None, :]
-        probs.reshape(-1)[target] -= 1
+        flat[:, target] -= 1
         probs *= self._per_run(np.broadcast_to(self.s / m, R), A.dtype)
         return values, probs
 
