@@ -123,10 +123,3 @@ def test_a_missing_mathjax_package_is_named_with_its_install_command(monkeypatch
     monkeypatch.setattr(book, "MATHJAX_PACKAGE", "no-such-mathjax-package")
     with pytest.raises(RuntimeError, match=r"no-such-mathjax-package.*pip install -e '\.\[book\]'"):
         book.ensure_mathjax(tmp_path)
-
-
-def test_a_missing_optional_tool_is_skipped_in_one_line(monkeypatch, capsys):
-    monkeypatch.setenv("PATH", "")
-    assert book.optional_tool("chromium", "the PDF", "chromium") is None
-    out = capsys.readouterr().out
-    assert out == "skipped the PDF: it needs chromium (Debian: apt-get install chromium)\n"
