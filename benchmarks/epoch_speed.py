@@ -130,13 +130,15 @@ class PwcoreRun:
         return self.batch.losses(self.net, self.loss)
 
 
-class TorchRun:
-    """The same, in PyTorch."""
+class PeerRun:
+    """The same, in a peer library: ``model_class`` (TorchNetwork, JaxNetwork) built from pwcore's initial stack."""
+
+    model_class = None
 
     def __init__(self, config, data, optimizer):
         configs = [config] if isinstance(config, ExperimentConfig) else list(config)
         net, loss = initial_stack(configs, data)
-        self.model = TorchNetwork(net, loss, data.X_train, data.y_train)
+        self.model = self.model_class(net, loss, data.X_train, data.y_train)
         self.optimizer, self.rates = optimizer, run_rates(configs, optimizer, net.n_layers, net.dtype)
 
     def epoch(self) -> None:
@@ -144,6 +146,12 @@ class TorchRun:
 
     def current_losses(self) -> np.ndarray:
         return self.model.current_losses()
+
+
+class TorchRun(PeerRun):
+    """The same, in PyTorch."""
+
+    model_class = TorchNetwork if torch is not None else None
 
 
 def loss_after(run, epochs: int) -> np.ndarray:

@@ -41,10 +41,8 @@ import argparse
 import gc
 import os
 
-import numpy as np
-
-from epoch_speed import (PwcoreRun, TorchRun, gemm_flops_per_second, initial_stack, loss_after, machine_line,
-                         median_seconds, read_bytes_per_second, relative_difference, run_rates,
+from epoch_speed import (PeerRun, PwcoreRun, TorchRun, gemm_flops_per_second, initial_stack, loss_after, machine_line,
+                         median_seconds, read_bytes_per_second, relative_difference,
                          thin_products_seconds, torch, torch_line)
 from pwcore.data import load_dataset
 from pwcore.experiments import ExperimentConfig
@@ -61,19 +59,10 @@ FLOOR_MULTIPLES = {"gd": 1.5, "pw": 1.75}  # the most each optimizer's stacked e
 PEER_COPIES = 3  # a peer's stack: about this many times pwcore's estimated footprint, besides its copy of X
 
 
-class JaxRun:
+class JaxRun(PeerRun):
     """The same as :class:`epoch_speed.PwcoreRun`, in JAX."""
 
-    def __init__(self, configs, data, optimizer):
-        net, loss = initial_stack(configs, data)
-        self.model = JaxNetwork(net, loss, data.X_train, data.y_train)
-        self.optimizer, self.rates = optimizer, run_rates(configs, optimizer, net.n_layers, net.dtype)
-
-    def epoch(self) -> None:
-        self.model.epoch(self.optimizer, self.rates)
-
-    def current_losses(self) -> np.ndarray:
-        return self.model.current_losses()
+    model_class = JaxNetwork if jax is not None else None
 
 
 def sweep_configs(name: str, dtype: str, n_runs: int) -> list:

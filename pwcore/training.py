@@ -325,7 +325,7 @@ class _Recorder:
             self.epoch_loss.append(value)
         epochs_run = epoch - 1 if substep == 1 else epoch
         where = f"epoch {epoch}" + ("" if substep == 1 else f", sub-step {substep}")
-        h, run = self.history, self.run
+        run = self.run
         if not math.isfinite(value):
             self._stop("diverged", epochs_run, (epoch, substep),
                        f"diverged at {where}: the loss is {value}; lower the learning rate")

@@ -105,36 +105,26 @@ def am_softmax(s, margin):
     return loss
 
 
+def fresh_substep(ref, X, y, lr, k):
+    """A fresh forward pass, the loss, then the last k layers' gradients, then their update; returns the loss."""
+    ref.full_forward(X)
+    E, dA = ref.evaluate(y)
+    grads = {}
+    for l in range(ref.L, ref.L - k, -1):
+        dW, db, dA = ref.backprop_layer(l, dA)
+        grads[l] = (dW, db)
+    for l, (dW, db) in grads.items():
+        ref.update(l, dW, db, lr)
+    return E
+
+
 def reference_gd(ref, X, y, lr, epochs):
-    losses = []
-    for _ in range(epochs):
-        ref.full_forward(X)
-        E, dA = ref.evaluate(y)
-        losses.append(E)
-        grads = {}
-        for l in range(ref.L, 0, -1):
-            dW, db, dA = ref.backprop_layer(l, dA)
-            grads[l] = (dW, db)
-        for l, (dW, db) in grads.items():
-            ref.update(l, dW, db, lr)
-    return losses
+    return [fresh_substep(ref, X, y, lr, ref.L) for _ in range(epochs)]
 
 
 def reference_pw_prose(ref, X, y, lr, epochs):
-    """Sub-step k = 1 ... L: a fresh forward pass, the loss, then the last k layers' gradients, then their update."""
-    losses = []
-    for _ in range(epochs):
-        for k in range(1, ref.L + 1):
-            ref.full_forward(X)
-            E, dA = ref.evaluate(y)
-            losses.append(E)
-            grads = {}
-            for l in range(ref.L, ref.L - k, -1):
-                dW, db, dA = ref.backprop_layer(l, dA)
-                grads[l] = (dW, db)
-            for l, (dW, db) in grads.items():
-                ref.update(l, dW, db, lr)
-    return losses
+    """Sub-step k = 1 ... L of each epoch: a fresh forward pass, then the last k layers updated."""
+    return [fresh_substep(ref, X, y, lr, k) for _ in range(epochs) for k in range(1, ref.L + 1)]
 
 
 def reference_pw_printed(ref, X, y, lr, epochs):
