@@ -45,7 +45,7 @@ def seconds_per_epoch(config: ExperimentConfig, data, names=OPTIMIZERS, epochs: 
         for name in names:
             history = train_runs([config_run(timed, data, name)], data.X_train, data.y_train)[0]
             # from the first loss evaluation to the last: exactly `epochs` epochs of work
-            seconds[name].append((history.eval_seconds[-1] - history.eval_seconds[0]) / epochs)
+            seconds[name].append(float(history.eval_seconds[-1] - history.eval_seconds[0]) / epochs)
     return {name: statistics.median(values) for name, values in seconds.items()}
 
 

@@ -96,6 +96,7 @@ def test_learning_rate_sweep_and_tuned_choice():
                            data.X_train, data.y_train)[0]
         assert (r["epochs"], r["elapsed"], r["final_loss"]) == (alone.epochs_completed, alone.epochs_elapsed,
                                                                 alone.final_loss)
+        assert type(r["seconds"]) is float  # glued by the notebooks: no NumPy scalar
     assert rows[0]["epochs"] == rows[0]["elapsed"] == 300
     for name in ("gd", "pw"):
         best = study.tuned(rows, name)
@@ -124,6 +125,8 @@ def test_seed_study_and_accounting_runs():
         assert (r["gd_epochs"], r["pw_epochs"]) == (gd.epochs_completed, pw.epochs_completed)
         assert (r["gd_elapsed"], r["pw_elapsed"]) == (gd.epochs_elapsed, pw.epochs_elapsed)
         assert 0 < r["gd_epochs"] < base.max_epochs and r["pw_epochs"] < r["gd_epochs"]
+        # plain Python numbers: the notebooks glue them, and a NumPy scalar would be glued as "np.float64(...)"
+        assert type(r["gd_seconds"]) is float and type(r["pw_seconds"]) is float and r["gd_seconds"] > 0
     runs = study.accounting_runs(data, base)
     assert set(runs) == {"gd", "pw", "gd_multipliers"}
     control = runs["gd_multipliers"]
