@@ -24,12 +24,12 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_info
 
-from pwcore.batch import Batch
 from pwcore.data import load_dataset
-from pwcore.experiments import ExperimentConfig, build
-from pwcore.network import Network, weight_gradient
-from pwcore.optimizers import make_optimizer, run_epoch
+from pwcore.experiments import ExperimentConfig, config_run
+from pwcore.network import weight_gradient
+from pwcore.optimizers import run_epoch
 from pwcore.provenance import cpu_model
+from pwcore.training import Stack
 
 try:
     import torch
@@ -95,28 +95,19 @@ def torch_line() -> str:
     return f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads"
 
 
-def initial_stack(configs, data):
-    """The initial networks of ``configs`` (one per run) as one stacked network, and their losses as one."""
-    built = [build(config, data.n_features, data.n_classes) for config in configs]
-    return Network.stack([net for net, _ in built]), type(built[0][1]).stack([loss for _, loss in built])
-
-
-def run_rates(configs, optimizer: str, n_layers: int, dtype) -> np.ndarray:
-    """Each run's per-layer learning rates, shape (R, L), in float64 rounded once to ``dtype`` (as pwcore's stacks)."""
-    return np.array([make_optimizer(optimizer, c.learning_rate, c.algorithm2).rates(n_layers) for c in configs],
-                    float).astype(dtype)
+def fresh_stack(config, data, optimizer: str) -> Stack:
+    """Fresh runs of ``optimizer`` from the initial networks of ``config`` (one, or a list: one per run), as one
+    pwcore :class:`~pwcore.training.Stack` (its ``net``, ``loss`` and ``rates`` are also what the peers copy)."""
+    configs = [config] if isinstance(config, ExperimentConfig) else list(config)
+    return Stack([config_run(c, data, optimizer) for c in configs], data.X_train, data.y_train)
 
 
 class PwcoreRun:
-    """One optimizer training fresh copies of the initial networks of ``config`` (one, or a list: one per run)
-    as one stack: what :func:`pwcore.optimizers.run_epoch` needs of a stack."""
+    """One optimizer training fresh copies of the initial networks of ``config`` as one stack, epoch by epoch."""
 
     def __init__(self, config, data, optimizer):
-        configs = [config] if isinstance(config, ExperimentConfig) else list(config)
-        self.net, self.loss = initial_stack(configs, data)
-        self.optimizer = make_optimizer(optimizer, configs[0].learning_rate, configs[0].algorithm2)
-        self.rates = run_rates(configs, optimizer, self.net.n_layers, self.net.dtype)
-        self.batch = Batch(self.net, data.X_train, data.y_train)
+        self.stack = fresh_stack(config, data, optimizer)
+        self.net, self.batch, self.optimizer = self.stack.net, self.stack.batch, self.stack.runs[0].optimizer
 
     @property
     def tally(self):
@@ -124,10 +115,10 @@ class PwcoreRun:
         return self.batch.tally
 
     def epoch(self) -> None:
-        run_epoch(self, self.optimizer, lambda losses, substep: True)
+        run_epoch(self.stack, self.optimizer, lambda losses, substep: True)
 
     def current_losses(self) -> np.ndarray:
-        return self.batch.losses(self.net, self.loss)
+        return self.batch.losses(self.net, self.stack.loss)
 
 
 class PeerRun:
@@ -136,10 +127,9 @@ class PeerRun:
     model_class = None
 
     def __init__(self, config, data, optimizer):
-        configs = [config] if isinstance(config, ExperimentConfig) else list(config)
-        net, loss = initial_stack(configs, data)
-        self.model = self.model_class(net, loss, data.X_train, data.y_train)
-        self.optimizer, self.rates = optimizer, run_rates(configs, optimizer, net.n_layers, net.dtype)
+        stack = fresh_stack(config, data, optimizer)
+        self.model = self.model_class(stack.net, stack.loss, data.X_train, data.y_train)
+        self.optimizer, self.rates = optimizer, stack.rates
 
     def epoch(self) -> None:
         self.model.epoch(self.optimizer, self.rates)

@@ -41,7 +41,7 @@ import argparse
 import gc
 import os
 
-from epoch_speed import (PeerRun, PwcoreRun, TorchRun, gemm_flops_per_second, initial_stack, loss_after, machine_line,
+from epoch_speed import (PeerRun, PwcoreRun, TorchRun, gemm_flops_per_second, fresh_stack, loss_after, machine_line,
                          median_seconds, read_bytes_per_second, relative_difference,
                          thin_products_seconds, torch, torch_line)
 from pwcore.data import load_dataset
@@ -86,7 +86,7 @@ def peer_fits(net, data, n_runs: int) -> tuple:
 
 def peer_seconds(run_class, configs, data, optimizer, repeats):
     """Median epoch of a peer's stack, or a note saying why there is none."""
-    probe, _ = initial_stack(configs[:1], data)
+    probe = fresh_stack(configs[:1], data, optimizer).net
     fits, need = peer_fits(probe, data, len(configs))
     if not fits:
         return None, f"needs about {need / 2**30:.1f} GiB, more than is available"

@@ -24,7 +24,8 @@ class Activation:
         ``phi(Z, out=None) -> A``, both of shape ``(..., n, m)``; written into ``out`` when given
         (the identity returns ``Z`` itself).
     dphi : callable
-        ``dphi(Z, A) -> dA/dZ`` of shape ``(n, m)`` (boolean for ReLU, whose derivative is 0 or 1).
+        ``dphi(Z, A) -> dA/dZ`` of shape ``(..., n, m)`` or a scalar that broadcasts to it (boolean for
+        ReLU, whose derivative is 0 or 1; 1 for the identity).
     """
 
     name: str
@@ -44,7 +45,7 @@ def _sigmoid(Z: np.ndarray, out=None) -> np.ndarray:
 # dphi of ReLU stays boolean: dA * (Z > 0) multiplies by exactly 1 or 0 without a float temporary.
 RELU = Activation("relu", lambda Z, out=None: np.maximum(Z, 0, out=out), lambda Z, A: Z > 0)
 SIGMOID = Activation("sigmoid", _sigmoid, lambda Z, A: A * (1 - A))
-IDENTITY = Activation("identity", lambda Z, out=None: Z, lambda Z, A: np.ones_like(Z))
+IDENTITY = Activation("identity", lambda Z, out=None: Z, lambda Z, A: 1)  # a scalar 1 broadcasts, exactly
 
 ACTIVATIONS = {a.name: a for a in (RELU, SIGMOID, IDENTITY)}
 

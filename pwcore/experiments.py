@@ -146,9 +146,8 @@ def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw
         raise ValueError(f"the dataset is {dataset.X_train.dtype} but the experiment asks for {config.dtype}; "
                          f"load it with load_dataset({config.dataset!r}, {config.dtype!r})")
     runs = {name: config_run(config, dataset, name, (multipliers or {}).get(name)) for name in optimizers}
-    first = next(iter(runs.values()))
     result = ExperimentResult(config, {}, data_meta=dataset.meta,
-                              initial_loss=first.loss(first.net.predict(dataset.X_train)[0], dataset.y_train)[0])
+                              initial_loss=next(iter(runs.values())).current_loss(dataset.X_train, dataset.y_train))
     for name, run in runs.items():
         history = train_runs([run], dataset.X_train, dataset.y_train, progress=progress)[0]
         result.histories[name] = history

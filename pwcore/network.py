@@ -32,6 +32,16 @@ def _transposed(a: np.ndarray) -> np.ndarray:
     return a.swapaxes(-1, -2)
 
 
+def _reusable(array, shape: tuple, dtype):
+    """``array`` if it has this shape and dtype (to be overwritten), else None.
+
+    Writing a layer's new values over its old buffer instead of allocating a new
+    one spares the page faults of fresh memory, which cost more than the
+    arithmetic on arrays of tens of megabytes.
+    """
+    return array if array is not None and array.shape == shape and array.dtype == dtype else None
+
+
 def weight_gradient(dZ: np.ndarray, A_prev: np.ndarray) -> np.ndarray:
     """``dZ A_prev^T`` per run: the sum over the ``m`` samples of each one's weight gradient.
 
@@ -75,18 +85,9 @@ class ForwardCache:
         self.Z = [None] * (n_layers + 1)
         self._scratch = {}  # reused buffers of the backward pass, by name
 
-    def reusable(self, array, shape: tuple, dtype):
-        """``array`` if it has this shape and dtype (to be overwritten), else None.
-
-        Writing a layer's new values over its old buffer instead of allocating a new
-        one spares the page faults of fresh memory, which cost more than the
-        arithmetic on arrays of tens of megabytes.
-        """
-        return array if array is not None and array.shape == shape and array.dtype == dtype else None
-
     def scratch(self, name, shape: tuple, dtype) -> np.ndarray:
         """A buffer kept for ``name``, of this shape and dtype (its old contents are to be overwritten)."""
-        buffer = self.reusable(self._scratch.get(name), shape, dtype)
+        buffer = _reusable(self._scratch.get(name), shape, dtype)
         if buffer is None:
             buffer = self._scratch[name] = np.empty(shape, dtype)
         return buffer
@@ -239,7 +240,7 @@ class Network:
         if l == self.n_layers and self.output_layer == "cosine":
             Z = self._cosine_forward(cache)
         else:
-            Z = cache.reusable(cache.Z[l], shape, self.dtype)
+            Z = _reusable(cache.Z[l], shape, self.dtype)
             if Z is None:
                 Z = np.empty(shape, self.dtype)
             if l == 1:  # the shared input: one product for all runs
@@ -248,7 +249,7 @@ class Network:
                 np.matmul(self.W[l], cache.A[l - 1], out=Z)
             Z += self.b[l]
         cache.Z[l] = Z
-        cache.A[l] = self.phi[l].phi(Z, out=cache.reusable(cache.A[l], shape, self.dtype))
+        cache.A[l] = self.phi[l].phi(Z, out=_reusable(cache.A[l], shape, self.dtype))
 
     def forward(self, cache: ForwardCache, start: int = 1) -> np.ndarray:
         """Recompute layers ``start ... L`` and return the output ``A[L]`` of shape ``(R, n_L, m)``.
@@ -277,7 +278,7 @@ class Network:
         dA_prev : ndarray of shape (R, n_{l-1}, m), or None
             ``dE/dA[l-1]``, computed with the weights as they are now (before any update).
         """
-        dZ = dA if self.phi[l].name == "identity" else np.multiply(dA, self.phi[l].dphi(cache.Z[l], cache.A[l]), out=dA)
+        dZ = np.multiply(dA, self.phi[l].dphi(cache.Z[l], cache.A[l]), out=dA)
         if l == self.n_layers and self.output_layer == "cosine":
             dW, dA_prev = self._cosine_backward(cache, dZ, need_dA_prev)
             return dW, np.zeros_like(self.b[l]), dA_prev

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .experiments import PAPER_RESULTS, ExperimentConfig, build, config_run
+from .experiments import PAPER_RESULTS, ExperimentConfig, config_run
 from .training import below_target, train_runs
 
 OPTIMIZERS = ("gd", "pw")
@@ -77,16 +77,15 @@ def reproduction_grid(data, base: ExperimentConfig, grid: dict, algorithm2=("pro
         config = replace(base.with_overrides(overrides), stop_rule="epoch")
         runs = {"gd": config_run(config, data, "gd")}
         runs.update({reading: config_run(replace(config, algorithm2=reading), data, "pw") for reading in algorithm2})
-        combinations.append((overrides, config, runs))
-    every_run = [run for _, _, runs in combinations for run in runs.values()]
+        initial = runs["gd"].current_loss(data.X_train, data.y_train)  # before any training
+        uninformative = getattr(runs["gd"].loss, "uninformative_loss", lambda: math.nan)()
+        combinations.append((overrides, config, runs, initial, uninformative))
+    every_run = [run for combination in combinations for run in combination[2].values()]
     log(f"{len(combinations)} combinations, {len(every_run)} runs")
     histories = iter(train_runs(every_run, data.X_train, data.y_train, batch_size, log=log))
     rows = []
-    for overrides, config, runs in combinations:
+    for overrides, config, runs, initial, uninformative in combinations:
         trained = {key: next(histories) for key in runs}
-        net, loss = build(config, data.n_features, data.n_classes)
-        initial = loss(net.predict(data.X_train)[0], data.y_train)[0]
-        uninformative = getattr(loss, "uninformative_loss", lambda: math.nan)()
         flat = {k: v for key, value in overrides.items() for k, v in (value.items() if isinstance(value, dict)
                                                                        else [(key, value)])}
         for reading in algorithm2:

@@ -169,6 +169,10 @@ class Run:
                              "make one Run per network (Network.select)")
         self.optimizer.rates(self.net.n_layers)  # checks the multipliers against the depth
 
+    def current_loss(self, X: np.ndarray, y: np.ndarray) -> float:
+        """The loss of this run's network as it is now (before training: the initial loss) on ``(X, y)``."""
+        return self.loss(self.net.predict(X)[0], y)[0]
+
     def stack_key(self) -> tuple:
         """Runs with equal keys can share a stack."""
         net = self.net
@@ -248,10 +252,15 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
     return histories
 
 
-class _Stack:
-    """The runs still training: their network, batch, loss and rates narrow as runs leave."""
+class Stack:
+    """Runs trained as one computation: what :func:`pwcore.optimizers.run_epoch` needs.
 
-    def __init__(self, runs, X, y, n_parts):
+    ``net`` (the runs' networks stacked), ``batch``, ``loss`` (their losses stacked) and
+    ``rates`` of shape ``(R, L)`` narrow to the runs still training as runs leave
+    (:meth:`observe`); each run's trained weights are written back into its own network.
+    """
+
+    def __init__(self, runs, X, y, n_parts=None):
         self.runs = list(runs)
         self.net = Network.stack([run.net for run in runs])
         self.batch = Batch(self.net, X, y, n_parts)
@@ -277,7 +286,7 @@ class _Stack:
     def _leave(self, done: list) -> None:
         for j in done:
             self.runs[j].net.assign(self.net.select(j))  # the trained weights, back into the run's network
-        keep = np.array([j for j in range(len(self.runs)) if j not in set(done)], dtype=np.intp)
+        keep = np.setdiff1d(np.arange(len(self.runs)), done)
         self.runs = [self.runs[j] for j in keep]
         self.recorders = [self.recorders[j] for j in keep]
         if keep.size:
@@ -288,7 +297,7 @@ class _Stack:
 
 
 def _train_stack(runs, X, y, progress, n_parts) -> list:
-    stack = _Stack(runs, X, y, n_parts)
+    stack = Stack(runs, X, y, n_parts)
     recorders = list(stack.recorders)
     optimizer = runs[0].optimizer
     bar = _progress_bar(max(run.max_epochs for run in runs), optimizer.name, len(runs)) if progress else None
