@@ -16,8 +16,8 @@ import statistics
 import sys
 from dataclasses import replace
 
-from .data import DATASETS, DataError, DataMissing, locate
-from .experiments import AM_INPUTS, PAPER_RESULTS, ExperimentConfig, config_run, run_experiment
+from .data import DATASETS, SCALINGS, DataError, DataMissing, locate
+from .experiments import AM_INPUTS, PAPER_RESULTS, ExperimentConfig, config_run, load_data, run_experiment
 from .optimizers import ALGORITHM2_READINGS
 from .training import STOP_RULES
 
@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--max-epochs", type=int, help="default: 3000 for cat, 300 otherwise")
     run.add_argument("--am-input", "--loss-reading", dest="am_input", choices=AM_INPUTS, default=defaults.am_input,
                      help="what AM-softmax is applied to: sigmoid outputs or cosine logits (default %(default)s)")
+    run.add_argument("--scaling", choices=SCALINGS, default=defaults.scaling,
+                     help="input scaling: pixels / 255, or each feature standardized over the training set")
     run.add_argument("--s", type=float, nargs="+", default=[defaults.s], help="AM-softmax scale(s)")
     run.add_argument("--margin", type=float, nargs="+", default=[defaults.margin], help="AM-softmax margin(s)")
     run.add_argument("--batch-size", type=int, metavar="N",
@@ -116,7 +118,7 @@ def _test_file_status(test_files: tuple, download: bool) -> int:
 
 def _run(args) -> int:
     overrides = {"stream": args.stream, "stop_rule": args.stop_rule, "algorithm2": args.algorithm2,
-                 "dtype": args.dtype, "am_input": args.am_input}
+                 "dtype": args.dtype, "am_input": args.am_input, "scaling": args.scaling}
     if args.target is not None:
         overrides["target"] = args.target
     if args.max_epochs is not None:
@@ -140,14 +142,13 @@ def _run_one(config: ExperimentConfig, args) -> int:
 
 def _run_sweep(configs: list, args) -> int:
     """Every config x optimizer, batched (runs of one optimizer share stacks), one row per run."""
-    from .data import load_dataset
     from .metrics import accuracy
     from .training import train_runs
     base = configs[0]
     varied = [field for field in SWEPT.values() if len({getattr(c, field) for c in configs}) > 1]
     print(f"pwcore run: {len(configs)} settings x {len(args.optimizer)} optimizer(s), varying {varied or 'nothing'}; "
           f"base {json.dumps(base.as_dict())}", flush=True)
-    data = load_dataset(base.dataset, base.dtype)
+    data = load_data(base)
     pairs = [(name, config) for name in args.optimizer for config in configs]
     runs = [config_run(config, data, name) for name, config in pairs]
     histories = train_runs(runs, data.X_train, data.y_train, args.batch_size, progress=not args.no_progress,

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from .data.datasets import SCALINGS
 from .dtypes import resolve_dtype
 from .losses import make_loss
 from .metrics import accuracy
@@ -32,7 +33,8 @@ class ExperimentConfig:
     """One experiment: data, network, loss, optimizer settings and stopping rule.
 
     ``algorithm2`` is the reading of Algorithm 2 (``"prose"`` or ``"printed"``,
-    design.md open question 4). ``am_input`` applies to multi-class data: what
+    design.md open question 4). ``scaling`` is the input scaling (pixels ``"255"``
+    or ``"standardized"`` per feature, see :func:`pwcore.data.load_dataset`). ``am_input`` applies to multi-class data: what
     AM-softmax is applied to, ``"sigmoid"`` outputs or ``"cosine"`` logits of a
     cosine last layer (design.md open question 6).
     """
@@ -51,12 +53,15 @@ class ExperimentConfig:
     am_input: str = "sigmoid"
     s: float = 1.0
     margin: float = 1.0
+    scaling: str = "255"
 
     def __post_init__(self):
         if self.am_input not in AM_INPUTS:
             raise ValueError(f"unknown AM-softmax input {self.am_input!r}: choose one of {AM_INPUTS}")
         if self.stop_rule not in STOP_RULES:
             raise ValueError(f"unknown stopping rule {self.stop_rule!r}: choose one of {STOP_RULES}")
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"unknown input scaling {self.scaling!r}: choose one of {SCALINGS}")
         resolve_dtype(self.dtype)
         make_optimizer("pw", self.learning_rate, self.algorithm2)  # validates rate and reading
         if not self.hidden or any(int(n) < 1 for n in self.hidden):
@@ -117,8 +122,18 @@ class ExperimentResult:
     data_meta: dict = field(default_factory=dict)
 
 
+def load_data(config: ExperimentConfig):
+    """The dataset of ``config`` in its dtype and input scaling (:func:`pwcore.data.load_dataset`)."""
+    from .data import load_dataset
+    return load_dataset(config.dataset, config.dtype, scaling=config.scaling)
+
+
 def config_run(config: ExperimentConfig, data, name: str, multipliers=None) -> Run:
     """A run of optimizer ``name`` from the initial network of ``config`` (built afresh) on ``data``."""
+    scaling = data.meta.get("scaling", "255")
+    if scaling != config.scaling:
+        raise ValueError(f"the data are scaled {scaling!r} but the experiment asks for {config.scaling!r}; "
+                         f"load them with pwcore.experiments.load_data(config)")
     net, loss = build(config, data.n_features, data.n_classes)
     optimizer = make_optimizer(name, config.learning_rate, config.algorithm2, multipliers)
     return Run(net, loss, optimizer, config.target, config.max_epochs, config.stop_rule)
@@ -140,8 +155,7 @@ def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw
         ``{optimizer name: per-layer learning-rate factors}``.
     """
     if dataset is None:
-        from .data import load_dataset
-        dataset = load_dataset(config.dataset, config.dtype)
+        dataset = load_data(config)
     if dataset.X_train.dtype != resolve_dtype(config.dtype):
         raise ValueError(f"the dataset is {dataset.X_train.dtype} but the experiment asks for {config.dtype}; "
                          f"load it with load_dataset({config.dataset!r}, {config.dtype!r})")

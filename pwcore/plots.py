@@ -142,3 +142,47 @@ def regeneration_figure(timings: list):
     ax.grid(True, axis="x", alpha=0.3)
     ax.set_title(f"make book: {sum(t.seconds for t in ordered) / 60:.1f} minutes of notebook execution", fontsize=10)
     return _finished(fig)
+
+
+def calibration_figure(rows: list, paper_pw: int):
+    """PW's epochs at the calibrated rate for every calibrated combination (one line each): the
+    range over both readings, both stopping rules and both ends of the interval, the nearest
+    count as a dot, and the paper's count as a vertical line."""
+    import matplotlib.pyplot as plt
+
+    from .calibration import label
+    shown = [row for row in rows if row["status"] == "calibrated" and row["pw_epochs"] is not None][::-1]
+    fig, ax = plt.subplots(figsize=(8, 1.8 + 0.3 * max(len(shown), 1)))
+    for y, row in enumerate(shown):
+        counts = [value for key, value in row.items() if key.startswith("pw_") and key.endswith(("_low", "_high"))
+                  and isinstance(value, int)]
+        ax.plot([min(counts), max(counts)], [y, y], color="tab:gray", lw=2, solid_capstyle="butt")
+        ax.plot(row["pw_epochs"], y, "o", color="tab:orange", ms=6)
+    ax.axvline(paper_pw, color="black", ls="--", lw=1, label=f"paper: PW {paper_pw} epochs")
+    ax.plot([], [], color="tab:gray", lw=2, label="PW over readings, stopping rules and the interval's ends")
+    ax.plot([], [], "o", color="tab:orange", label="PW nearest the paper's")
+    ax.set_yticks(range(len(shown)), [label(row) for row in shown], fontsize=8)
+    ax.set_xlabel("PW epochs to target, at the rates where GD takes the paper's epochs")
+    ax.set_ylim(-0.7, len(shown) - 0.3)
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    return _finished(fig)
+
+
+def count_scan_figure(scan: list, paper: dict, calibrated: tuple):
+    """GD's and PW's epochs to target against the learning rate near the calibrated rate, with the
+    paper's counts as horizontal lines and the calibrated interval shaded."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    rates = [point["learning_rate"] for point in scan]
+    top = 2 * paper["gd_epochs"]
+    for name, color in (("gd", "tab:blue"), ("pw", "tab:orange")):
+        counts = [point[f"{name}_epochs"] for point in scan]
+        ax.plot(rates, [top if count is None else count for count in counts], "-o", color=color, ms=4,
+                label=f"{LABELS[name]} (at the top: not reached)")
+        ax.axhline(paper[f"{name}_epochs"], color=color, ls="--", lw=1, label=f"paper: {LABELS[name]} {paper[f'{name}_epochs']}")
+    ax.axvspan(*calibrated, color="tab:green", alpha=0.25, label="calibrated interval")
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("epochs to target")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return _finished(fig)

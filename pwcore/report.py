@@ -53,3 +53,17 @@ def table(rows: list, columns: list) -> str:
                 cells.append(format(value, fmt))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def write_csv(rows: list, path) -> None:
+    """Write ``rows`` (dicts) as a CSV file at ``path``: one column per key, in the order first seen;
+    None and NaN as empty cells."""
+    import csv
+    import math
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with open(path, "w", newline="") as file:
+        writer = csv.DictWriter(file, columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
+                             for key, value in row.items()})

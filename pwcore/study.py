@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .experiments import PAPER_RESULTS, ExperimentConfig, config_run
+from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
 from .training import below_target, train_runs
 
 OPTIMIZERS = ("gd", "pw")
@@ -70,11 +70,9 @@ def reproduction_grid(data, base: ExperimentConfig, grid: dict, algorithm2=("pro
         One row per combination and reading, with GD and PW epochs under both stopping rules.
     """
     paper = PAPER_RESULTS[base.dataset]
-    keys = list(grid)
     combinations = []
-    for values in itertools.product(*(grid[k] for k in keys)):
-        overrides = dict(zip(keys, values))
-        config = replace(base.with_overrides(overrides), stop_rule="epoch")
+    for overrides, config in grid_configs(base, grid):
+        config = replace(config, stop_rule="epoch")
         runs = {"gd": config_run(config, data, "gd")}
         runs.update({reading: config_run(replace(config, algorithm2=reading), data, "pw") for reading in algorithm2})
         initial = runs["gd"].current_loss(data.X_train, data.y_train)  # before any training
@@ -86,10 +84,8 @@ def reproduction_grid(data, base: ExperimentConfig, grid: dict, algorithm2=("pro
     rows = []
     for overrides, config, runs, initial, uninformative in combinations:
         trained = {key: next(histories) for key in runs}
-        flat = {k: v for key, value in overrides.items() for k, v in (value.items() if isinstance(value, dict)
-                                                                       else [(key, value)])}
         for reading in algorithm2:
-            row = dict(flat, algorithm2=reading, initial_loss=initial, uninformative_loss=uninformative)
+            row = dict(overrides, algorithm2=reading, initial_loss=initial, uninformative_loss=uninformative)
             for rule in ("evaluation", "epoch"):
                 row[f"gd_{rule}"] = epochs_to_target(trained["gd"], config.target, rule)
                 row[f"pw_{rule}"] = epochs_to_target(trained[reading], config.target, rule)
@@ -97,6 +93,27 @@ def reproduction_grid(data, base: ExperimentConfig, grid: dict, algorithm2=("pro
             row["distance"], row["closest_rule"] = _distance(row, paper)
             rows.append(row)
     return rows
+
+
+def grid_configs(base: ExperimentConfig, grid: dict) -> list:
+    """Every combination of ``grid``'s values applied to ``base``.
+
+    ``grid`` maps an ExperimentConfig field to its values, or any label to values that are dicts of
+    fields (e.g. ``{"loss": [{"s": 1, "margin": 1}, {"s": 2, "margin": 0.5}]}``).
+
+    Returns
+    -------
+    list of (dict, ExperimentConfig)
+        The fields a combination sets (dict values flattened) and its configuration.
+    """
+    keys = list(grid)
+    combinations = []
+    for values in itertools.product(*(grid[key] for key in keys)):
+        overrides = dict(zip(keys, values))
+        flat = {k: v for key, value in overrides.items() for k, v in (value.items() if isinstance(value, dict)
+                                                                       else [(key, value)])}
+        combinations.append((flat, base.with_overrides(overrides)))
+    return combinations
 
 
 def _distance(row: dict, paper: dict):
@@ -197,9 +214,8 @@ def accounting_runs(data, config: ExperimentConfig) -> dict:
 
 def float32_runs(config: ExperimentConfig) -> dict:
     """GD and PW of ``config`` in float32 (data loaded in float32), each trained alone: ``{name: History}``."""
-    from .data import load_dataset
     config = replace(config, dtype="float32")
-    data = load_dataset(config.dataset, "float32")
+    data = load_data(config)
     return _alone({name: config_run(config, data, name) for name in OPTIMIZERS}, data)
 
 
@@ -224,10 +240,10 @@ def setup(dataset: str, **settings):
     config : ExperimentConfig
     data : pwcore.data.Dataset
     """
-    from .data import load_dataset
     config = ExperimentConfig.paper(dataset, **settings)
-    data = load_dataset(dataset, config.dtype)
+    data = load_data(config)
     loss = "" if data.n_classes == 2 else f", AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"
+    scaling = "" if config.scaling == "255" else ", inputs standardized per feature"
     print(f"{dataset}: target {config.target:g}, up to {config.max_epochs} epochs, learning rate "
-          f"{config.learning_rate:g}, {config.init} initialization, seed {config.seed}{loss}")
+          f"{config.learning_rate:g}, {config.init} initialization, seed {config.seed}{loss}{scaling}")
     return config, data
