@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # MathJax 3.2.2 (Apache-2.0) as a pip package, pinned in the `book` extra: the book serves it offline.
 MATHJAX_PACKAGE = "django-static-mathjax"
 SUMMARY_RUN = "regeneration"  # reads the others' timings, so it runs after any of them
+OUTPUT_NAME = "output_name"  # the template parameter that receives the executed notebook's name
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,18 @@ def load_runs(path: Path) -> list:
     return runs
 
 
+def parameter_names(notebook) -> set:
+    """The names assigned in the cell tagged ``parameters`` of ``notebook`` (an nbformat notebook)."""
+    cell = next((c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])), None)
+    source = "" if cell is None else cell.source
+    return {line.split("=")[0].strip() for line in source.splitlines() if "=" in line and not line.startswith("#")}
+
+
 def execute(run: Run, out_dir: Path) -> Path:
     """Execute ``run`` with papermill into ``out_dir/<name>.ipynb``, atomically.
+
+    A template whose parameters include ``output_name`` is given the run's name there (so it can name the
+    files it writes beside the notebook: the notebook runs in ``out_dir``).
 
     Raises
     ------
@@ -65,10 +76,14 @@ def execute(run: Run, out_dir: Path) -> Path:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{run.name}.ipynb"
+    notebook = jupytext.read(run.template)
+    parameters = dict(run.parameters)
+    if OUTPUT_NAME in parameter_names(notebook):
+        parameters[OUTPUT_NAME] = run.name
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{run.name}.") as scratch:
         source, executed = Path(scratch) / "source.ipynb", Path(scratch) / "executed.ipynb"
-        jupytext.write(jupytext.read(run.template), source)
-        papermill.execute_notebook(str(source), str(executed), parameters=run.parameters, cwd=str(out_dir),
+        jupytext.write(notebook, source)
+        papermill.execute_notebook(str(source), str(executed), parameters=parameters, cwd=str(out_dir),
                                    kernel_name="python3", progress_bar=False, log_output=False)
         stamp_machine(executed)
         os.replace(executed, final)

@@ -21,9 +21,11 @@ from dataclasses import replace
 import numpy as np
 
 from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
-from .training import below_target, train_runs
+from .training import Run, below_target, train_runs
 
 OPTIMIZERS = ("gd", "pw")
+CONTROL = "gd_multipliers"  # GD with PW's per-layer update counts as rate multipliers
+SWEPT = (*OPTIMIZERS, CONTROL)
 
 
 def epochs_to_target(history, target: float, rule: str = "evaluation"):
@@ -36,14 +38,29 @@ def epochs_to_target(history, target: float, rule: str = "evaluation"):
     return None if hits.size == 0 else int(history.eval_epoch[hits[0]] - 1)
 
 
+def optimizer_run(config: ExperimentConfig, data, name: str) -> Run:
+    """A run of ``name`` from ``config``'s initial network (built afresh) on ``data``.
+
+    ``name`` is one of :data:`SWEPT`: ``"gd"``, ``"pw"``, or the control ``"gd_multipliers"``, GD whose
+    layer ``l`` (from the input) has ``l`` times the learning rate: PW's updates of that layer per epoch.
+    """
+    _check_optimizers([name])
+    if name == CONTROL:
+        return config_run(config, data, "gd", multipliers=list(range(1, len(config.hidden) + 2)))
+    return config_run(config, data, name)
+
+
 def seconds_per_epoch(config: ExperimentConfig, data, names=OPTIMIZERS, epochs: int = 2, repeats: int = 3) -> dict:
     """Seconds per epoch of each optimizer trained alone from ``config``'s network: the median of
-    ``repeats`` runs of ``epochs`` epochs, the optimizers' runs taking turns (so load reaches all alike)."""
+    ``repeats`` runs of ``epochs`` epochs, the optimizers' runs taking turns (so load reaches all alike).
+
+    ``names`` are optimizers of :data:`SWEPT` (the control included). Returns ``{name: seconds}``.
+    """
     timed = replace(config, target=None, max_epochs=epochs)
     seconds = {name: [] for name in names}
     for _ in range(repeats):
         for name in names:
-            history = train_runs([config_run(timed, data, name)], data.X_train, data.y_train)[0]
+            history = train_runs([optimizer_run(timed, data, name)], data.X_train, data.y_train)[0]
             # from the first loss evaluation to the last: exactly `epochs` epochs of work
             seconds[name].append(float(history.eval_seconds[-1] - history.eval_seconds[0]) / epochs)
     return {name: statistics.median(values) for name, values in seconds.items()}
@@ -168,33 +185,270 @@ def ratio_interval(numerators, denominators, confidence: float = 0.95) -> dict:
             "high": float(np.exp(logs.mean() + half)), "n": n}
 
 
-def learning_rate_sweep(data, base: ExperimentConfig, learning_rates, log=print, batch_size: int | None = None) -> list:
-    """Epochs and seconds to target (or the failure) of each optimizer at each learning rate, all runs batched.
+QUANTITIES = {"epochs": "elapsed", "seconds": "seconds"}  # a paired ratio's quantity: the row field it divides
+CLAIMS = ("PW has an advantage", "PW is slower", "inconclusive")
 
-    Seconds are fractional epochs times each optimizer's seconds per epoch alone (:func:`seconds_per_epoch`).
+
+def rate_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=SWEPT, max_extensions: int = 6,
+               log=print, batch_size: int | None = None) -> tuple:
+    """Epochs and seconds to target of each optimizer at each learning rate and seed, the grid extended
+    until each optimizer's best rate is interior.
+
+    The first round trains every optimizer at every rate of ``learning_rates`` and every seed; each later
+    round, every optimizer whose best rate (:func:`best_rate`) is the largest (smallest) it tried adds the
+    next rate up (down) at the grid's log spacing, until a larger (smaller) rate is worse, misses or
+    diverges for the median seed, or the optimizer has had ``max_extensions`` extensions. Each round is
+    one :func:`~pwcore.training.train_runs` call.
+
+    Parameters
+    ----------
+    data : pwcore.data.Dataset
+    base : ExperimentConfig
+        Everything but the learning rate and the seed.
+    learning_rates : sequence of float
+        The initial grid: at least two distinct positive rates. The extensions step by the geometric
+        mean ratio of neighbours, ``(max / min) ** (1 / (n - 1))``, rounded to 3 significant digits.
+    seeds : sequence of int
+        At least two, distinct. A seed gives every optimizer and rate the same initial weights, so runs
+        pair by seed (:func:`paired_ratio`).
+    optimizers : sequence of str
+        Names of :data:`SWEPT`.
+    max_extensions : int
+        How many rates an optimizer may add beyond the grid; its summary says ``capped`` if its best
+        rate is still at an end of its rates because of this limit.
+
+    Returns
+    -------
+    rows : list of dict
+        One per optimizer, rate and seed, in that order: ``optimizer``, ``learning_rate``, ``seed``,
+        ``round`` (0: the initial grid; k: added by the k-th extension round), ``status``, ``epochs``
+        (completed), ``elapsed`` (fractional epochs), ``seconds`` (``elapsed`` times the optimizer's
+        :func:`seconds_per_epoch` alone) and ``final_loss``.
+    summary : list of dict
+        One per optimizer, in the order of ``optimizers``: see :func:`sweep_summary`.
     """
-    rates = [float(rate) for rate in learning_rates]
-    pairs = [(name, rate) for name in OPTIMIZERS for rate in rates]
-    runs = [config_run(replace(base, learning_rate=rate), data, name) for name, rate in pairs]
-    histories = train_runs(runs, data.X_train, data.y_train, batch_size, log=log)
-    cost = seconds_per_epoch(base, data)
-    rows = [{"optimizer": name, "learning_rate": rate, "status": h.status, "epochs": h.epochs_completed,
-             "elapsed": h.epochs_elapsed, "seconds": h.epochs_elapsed * cost[name], "final_loss": h.final_loss}
-            for (name, rate), h in zip(pairs, histories)]
-    rows.sort(key=lambda row: (row["learning_rate"], OPTIMIZERS.index(row["optimizer"])))
-    for (name, rate), h in zip(pairs, histories):
-        log(f"lr {rate:g} {name}: {h.message}")
-    return rows
+    seeds, grid = _check_seeds(seeds), _check_grid(learning_rates)
+    if isinstance(max_extensions, bool) or not isinstance(max_extensions, int) or max_extensions < 0:
+        raise ValueError(f"max_extensions must be a non-negative integer, got {max_extensions!r}")
+    optimizers = _check_optimizers(optimizers)
+    step = (grid[-1] / grid[0]) ** (1 / (len(grid) - 1))
+    cost = seconds_per_epoch(base, data, optimizers)
+    pending, extensions, capped, rows = {name: grid for name in optimizers}, dict.fromkeys(optimizers, 0), set(), []
+    for round_ in itertools.count():
+        jobs = [(name, rate, seed) for name, rates in pending.items() for rate in rates for seed in seeds]
+        if not jobs:
+            break
+        log(f"round {round_}: {len(jobs)} runs")
+        runs = [optimizer_run(replace(base, learning_rate=rate, seed=seed), data, name) for name, rate, seed in jobs]
+        for (name, rate, seed), h in zip(jobs, train_runs(runs, data.X_train, data.y_train, batch_size, log=log)):
+            rows.append({"optimizer": name, "learning_rate": rate, "seed": seed, "round": round_, "status": h.status,
+                         "epochs": h.epochs_completed, "elapsed": h.epochs_elapsed,
+                         "seconds": h.epochs_elapsed * cost[name], "final_loss": h.final_loss})
+        pending, capped = {}, set()
+        for name in optimizers:
+            rate = _extension(rate_medians(rows, name), step)
+            if rate is not None and extensions[name] == max_extensions:
+                capped.add(name)
+            elif rate is not None:
+                pending[name], extensions[name] = [rate], extensions[name] + 1
+    rows.sort(key=lambda r: (optimizers.index(r["optimizer"]), r["learning_rate"], seeds.index(r["seed"])))
+    return rows, [sweep_summary(rows, name, extensions[name], name in capped) for name in optimizers]
 
 
-def tuned(rows: list, name: str):
-    """The row of ``name`` that reached the target in the fewest (fractional) epochs; or None.
+def rate_medians(rows: list, name: str) -> list:
+    """Each learning rate ``name`` was run at, ascending, summarized over its seeds.
 
-    Ties go to the lower final loss, then the smaller learning rate: never to the
-    wall-clock time, so the choice is the same on every run and machine.
+    A seed that missed the target (it ran out of epochs or diverged) counts as +inf epochs and seconds,
+    so a rate at which half the seeds or more missed has an infinite median.
+
+    Returns
+    -------
+    list of dict
+        ``learning_rate``, ``round``, ``n_seeds``, ``n_reached``; ``median_elapsed`` (fractional epochs,
+        what ranks the rates), ``median_seconds``, ``median_final_loss``; ``median_epochs`` (the whole
+        epochs completed within ``median_elapsed``: for an odd number of seeds, the middle seed's completed
+        epochs; None if the median missed);
+        ``min_epochs`` and ``max_epochs`` over the seeds that reached (None if none did).
     """
-    reached = [r for r in rows if r["optimizer"] == name and r["status"] == "target"]
-    return min(reached, key=lambda r: (r["elapsed"], r["final_loss"], r["learning_rate"])) if reached else None
+    by_rate = {}
+    for row in rows:
+        if row["optimizer"] == name:
+            by_rate.setdefault(row["learning_rate"], []).append(row)
+    return [_rate_entry(rate, group) for rate, group in sorted(by_rate.items())]
+
+
+def _rate_entry(rate: float, group: list) -> dict:
+    reached = [r for r in group if r["status"] == "target"]
+    median = lambda key: statistics.median(r[key] if r["status"] == "target" else math.inf for r in group)
+    elapsed = median("elapsed")
+    return {"learning_rate": rate, "round": group[0]["round"], "n_seeds": len(group), "n_reached": len(reached),
+            "median_elapsed": elapsed, "median_seconds": median("seconds"),
+            "median_final_loss": statistics.median(_finite_or_inf(r["final_loss"]) for r in group),
+            "median_epochs": math.floor(elapsed) if math.isfinite(elapsed) else None,
+            "min_epochs": min((r["epochs"] for r in reached), default=None),
+            "max_epochs": max((r["epochs"] for r in reached), default=None)}
+
+
+def _finite_or_inf(value: float) -> float:
+    """``value``, or +inf for NaN (a diverged run's loss), so that it sorts last."""
+    return value if math.isfinite(value) else math.inf
+
+
+def best_rate(medians: list):
+    """The entry of :func:`rate_medians` with the fewest median (fractional) epochs to target; None if every
+    rate missed. Ties go to the lower median final loss, then the smaller rate: never to the clock."""
+    finite = [m for m in medians if math.isfinite(m["median_elapsed"])]
+    return min(finite, key=lambda m: (m["median_elapsed"], m["median_final_loss"], m["learning_rate"]), default=None)
+
+
+def _extension(medians: list, step: float):
+    """The rate to try next, one ``step`` (a factor) beyond the end the best rate is at; None if it is interior."""
+    best = best_rate(medians)
+    rates = [m["learning_rate"] for m in medians]
+    if best is None or best["learning_rate"] not in (rates[0], rates[-1]):
+        return None
+    exact = best["learning_rate"] * (step if best["learning_rate"] == rates[-1] else 1 / step)
+    rounded = float(f"{exact:.3g}")
+    return exact if rounded in rates else rounded
+
+
+def sweep_summary(rows: list, name: str, extensions: int = 0, capped: bool = False) -> dict:
+    """One optimizer's result in a :func:`rate_sweep`.
+
+    Returns
+    -------
+    dict
+        ``optimizer``; ``best_rate`` (None if no rate reached the target for the median seed) and, at it,
+        ``median_epochs`` (whole), ``median_elapsed``, ``median_seconds``, ``n_reached`` of ``n_seeds``;
+        ``interior`` (the best rate has a tried rate on each side, neither faster); ``capped`` (the best
+        rate is at an end because the extensions ran out); ``extensions``; ``lowest_rate``, ``highest_rate``.
+    """
+    medians = rate_medians(rows, name)
+    best = best_rate(medians) or {}
+    rate = best.get("learning_rate")
+    return {"optimizer": name, "best_rate": rate, "median_epochs": best.get("median_epochs"),
+            "median_elapsed": best.get("median_elapsed"), "median_seconds": best.get("median_seconds"),
+            "n_reached": best.get("n_reached", 0), "n_seeds": medians[0]["n_seeds"],
+            "interior": rate is not None and medians[0]["learning_rate"] < rate < medians[-1]["learning_rate"],
+            "capped": capped, "extensions": extensions,
+            "lowest_rate": medians[0]["learning_rate"], "highest_rate": medians[-1]["learning_rate"]}
+
+
+def paired_ratio(rows: list, summary: list, numerator: str, denominator: str = "pw", quantity: str = "epochs") -> dict:
+    """``numerator / denominator`` of ``quantity`` to the target, seed by seed, each optimizer at its best rate.
+
+    The runs pair by seed (same initial weights); a seed at which either missed the target is left out.
+    Epoch ratios divide fractional epochs (``elapsed``), so a PW run stopped inside an epoch counts what it ran.
+
+    Parameters
+    ----------
+    rows, summary
+        From :func:`rate_sweep`.
+    quantity : {"epochs", "seconds"}
+
+    Returns
+    -------
+    dict
+        ``numerator``, ``denominator``, ``quantity``, ``seeds`` (the paired seeds, ascending), the
+        :func:`ratio_interval` fields ``mean``, ``low``, ``high``, ``n``, and ``claim`` (:func:`supported_claim`).
+    """
+    if quantity not in QUANTITIES:
+        raise ValueError(f"unknown quantity {quantity!r}: choose one of {sorted(QUANTITIES)}")
+    best = {entry["optimizer"]: entry["best_rate"] for entry in summary}
+    missing = {numerator, denominator} - set(best)
+    if missing:
+        raise ValueError(f"{sorted(missing)} not in the sweep: run rate_sweep with optimizers including them")
+    field = QUANTITIES[quantity]
+    top, bottom = ({r["seed"]: r[field] for r in rows if r["optimizer"] == name and r["status"] == "target"
+                    and r["learning_rate"] == best[name]} for name in (numerator, denominator))
+    seeds = sorted(top.keys() & bottom.keys())
+    interval = ratio_interval([top[s] for s in seeds], [bottom[s] for s in seeds])
+    return {"numerator": numerator, "denominator": denominator, "quantity": quantity, "seeds": seeds, **interval,
+            "claim": supported_claim(interval)}
+
+
+def paired_comparisons(rows: list, summary: list) -> list:
+    """:func:`paired_ratio` of every other optimizer of the sweep over PW, for epochs and for seconds."""
+    others = [entry["optimizer"] for entry in summary if entry["optimizer"] != "pw"]
+    return [paired_ratio(rows, summary, name, "pw", quantity) for name in others for quantity in QUANTITIES]
+
+
+def supported_claim(interval: dict) -> str:
+    """What an interval of ratios *other / PW* supports: one of :data:`CLAIMS`.
+
+    ``"PW has an advantage"`` if it lies entirely above 1, ``"PW is slower"`` if entirely below 1,
+    ``"inconclusive"`` if it contains 1 or is undefined (fewer than two paired seeds).
+    """
+    if interval["low"] > 1:
+        return CLAIMS[0]
+    if interval["high"] < 1:
+        return CLAIMS[1]
+    return CLAIMS[2]
+
+
+GLUE_KEYS = {"gd": "gd", "pw": "pw", CONTROL: "control"}  # an optimizer's name in glue names
+RATIO_GLUE = {"gd": "tuned", CONTROL: "control"}  # the prefix of its ratios to PW: tuned_epoch_ratio, ...
+
+
+def sweep_glue(rows: list, summary: list, comparisons: list, shared_rate: float, quantity: str) -> dict:
+    """What a learning-rate page glues about ``quantity``, as plain Python values (-1 or NaN where absent).
+
+    For ``"epochs"``, per optimizer key ``k`` of :data:`GLUE_KEYS`: ``tuned_k_lr`` (best rate),
+    ``tuned_k_epochs`` (median whole epochs there), ``tuned_k_interior`` ("yes"/"no"), ``shared_k_epochs``
+    (median whole epochs at ``shared_rate``, -1 if it was not run or its median missed), and ``n_seeds``.
+    For ``"seconds"``: ``tuned_k_seconds`` (median seconds at the best rate). For both, per comparison
+    of ``comparisons`` (:func:`paired_comparisons`) of that quantity: ``<prefix>_<epoch|time>_ratio`` with
+    ``_low``, ``_high``, ``_n`` and ``_claim``, the prefix from :data:`RATIO_GLUE` (GD/PW: ``tuned``).
+    """
+    if quantity not in QUANTITIES:
+        raise ValueError(f"unknown quantity {quantity!r}: choose one of {sorted(QUANTITIES)}")
+    values = {"n_seeds": summary[0]["n_seeds"]} if quantity == "epochs" else {}
+    for entry in summary:
+        key = GLUE_KEYS[entry["optimizer"]]
+        if quantity == "seconds":
+            values[f"tuned_{key}_seconds"] = _or(entry["median_seconds"], math.nan)
+            continue
+        shared = [m for m in rate_medians(rows, entry["optimizer"]) if m["learning_rate"] == shared_rate]
+        values.update({f"tuned_{key}_lr": _or(entry["best_rate"], math.nan),
+                       f"tuned_{key}_epochs": _or(entry["median_epochs"], -1),
+                       f"tuned_{key}_interior": "yes" if entry["interior"] else "no",
+                       f"shared_{key}_epochs": _or(shared[0]["median_epochs"] if shared else None, -1)})
+    for comparison in comparisons:
+        if comparison["quantity"] == quantity:
+            name = f"{RATIO_GLUE[comparison['numerator']]}_{'epoch' if quantity == 'epochs' else 'time'}_ratio"
+            values.update({name: comparison["mean"], f"{name}_low": comparison["low"],
+                           f"{name}_high": comparison["high"], f"{name}_n": comparison["n"],
+                           f"{name}_claim": comparison["claim"]})
+    return values
+
+
+def _or(value, default):
+    return default if value is None else value
+
+
+def _check_optimizers(names) -> tuple:
+    names = tuple(names)
+    unknown = [name for name in names if name not in SWEPT]
+    if unknown or len(set(names)) != len(names) or not names:
+        raise ValueError(f"optimizers must be distinct names from {SWEPT}; got {names}"
+                         + (f" (unknown optimizer {unknown[0]!r})" if unknown else ""))
+    return names
+
+
+def _check_seeds(seeds) -> list:
+    seeds = [int(seed) for seed in seeds]
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"give at least two distinct seeds for an interval over seeds, e.g. seeds=[1, 2, 3, 4, 5]; "
+                         f"got {seeds}")
+    return seeds
+
+
+def _check_grid(learning_rates) -> list:
+    rates = sorted({float(rate) for rate in learning_rates})
+    if len(rates) < 2 or not all(math.isfinite(rate) and rate > 0 for rate in rates):
+        raise ValueError(f"give at least two distinct positive learning rates (the grid's log spacing sets the "
+                         f"extensions' step), e.g. [0.005, 0.01, 0.02]; got {list(learning_rates)}")
+    return rates
 
 
 def accounting_runs(data, config: ExperimentConfig) -> dict:
@@ -207,9 +461,7 @@ def accounting_runs(data, config: ExperimentConfig) -> dict:
     dict
         ``{"gd": History, "pw": History, "gd_multipliers": History}``.
     """
-    counts = list(range(1, len(config.hidden) + 2))  # layer l (from the input) is updated l times per PW epoch
-    return _alone({"gd": config_run(config, data, "gd"), "pw": config_run(config, data, "pw"),
-                   "gd_multipliers": config_run(config, data, "gd", multipliers=counts)}, data)
+    return _alone({name: optimizer_run(config, data, name) for name in SWEPT}, data)
 
 
 def float32_runs(config: ExperimentConfig) -> dict:

@@ -27,9 +27,7 @@ def test_every_run_has_its_template_and_every_page_exists():
 def test_every_run_names_only_template_parameters():
     import jupytext
     for run in book.load_runs(ROOT / "notebooks" / "runs.yml"):
-        notebook = jupytext.read(run.template)
-        cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
-        names = {line.split("=")[0].strip() for line in cell.source.splitlines() if "=" in line}
+        names = book.parameter_names(jupytext.read(run.template))
         assert set(run.parameters) <= names, f"{run.name}: unknown parameters {set(run.parameters) - names}"
 
 
@@ -49,6 +47,17 @@ def test_execute_writes_the_notebook_with_parameters(tmp_path):
     path = book.execute(book.Run("demo", template, {"value": 21}), tmp_path / "out")
     assert path.name == "demo.ipynb" and "42" in path.read_text()
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["demo.ipynb"]
+
+
+def test_a_template_with_an_output_name_parameter_is_given_the_run_s_name(tmp_path):
+    template = tmp_path / "t.md"
+    template.write_text(myst_notebook('output_name = "template"',
+                                      'import pathlib\npathlib.Path(output_name + "_rows.csv").write_text("a\\n1\\n")'))
+    book.execute(book.Run("demo", template, {}), tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["demo.ipynb", "demo_rows.csv"]  # written beside it
+    plain = tmp_path / "plain.md"
+    plain.write_text(TEMPLATE)
+    assert "output_name" not in book.execute(book.Run("plain", plain, {"value": 1}), tmp_path / "out").read_text()
 
 
 def test_a_failing_execution_keeps_the_previous_notebook(tmp_path):

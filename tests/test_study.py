@@ -9,7 +9,7 @@ from dataclasses import replace
 from pwcore import BinaryCrossEntropy, PositionWise, train, train_runs
 from pwcore.data import Dataset
 from pwcore.experiments import PAPER_RESULTS, ExperimentConfig, config_run
-from pwcore import study
+from pwcore import report, study
 from conftest import small_problem
 
 
@@ -83,34 +83,170 @@ def test_distance_of_a_row_that_never_reached_the_target_is_infinite():
     assert study._distance(row, paper) == (0.0, "epoch")
 
 
-def test_learning_rate_sweep_and_tuned_choice():
+def test_a_tie_in_median_epochs_goes_to_the_lower_loss_then_the_smaller_rate_not_to_the_clock():
+    entry = lambda rate, loss, seconds: {"learning_rate": rate, "median_elapsed": 1.0, "median_final_loss": loss,
+                                         "median_seconds": seconds}
+    assert study.best_rate([entry(0.1, 0.5, 1.0), entry(0.2, 0.4, 9.0)])["learning_rate"] == 0.2
+    assert study.best_rate([entry(0.2, 0.4, 1.0), entry(0.1, 0.4, 9.0)])["learning_rate"] == 0.1
+    assert study.best_rate([{**entry(0.1, 0.4, 1.0), "median_elapsed": math.inf}]) is None
+
+
+QUIET = lambda line: None
+SEEDS = [1, 2, 3]
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    """A sweep of the three optimizers on the small cat problem from a grid whose best rates are all at its top."""
     data = small_cat()
     base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300)
-    rows = study.learning_rate_sweep(data, base, [0.01, 0.05, 0.2], log=lambda line: None)
-    assert [(r["learning_rate"], r["optimizer"]) for r in rows] == [
-        (rate, name) for rate in (0.01, 0.05, 0.2) for name in ("gd", "pw")]
-    # 0.01 is too small to reach the target in 300 epochs; 0.05 and 0.2 reach it
-    assert [r["status"] for r in rows] == ["max_epochs"] * 2 + ["target"] * 4
-    for r in rows:  # each row is what that run gives alone
-        alone = train_runs([config_run(replace(base, learning_rate=r["learning_rate"]), data, r["optimizer"])],
-                           data.X_train, data.y_train)[0]
-        assert (r["epochs"], r["elapsed"], r["final_loss"]) == (alone.epochs_completed, alone.epochs_elapsed,
-                                                                alone.final_loss)
-        assert type(r["seconds"]) is float  # glued by the notebooks: no NumPy scalar
-    assert rows[0]["epochs"] == rows[0]["elapsed"] == 300
-    for name in ("gd", "pw"):
-        best = study.tuned(rows, name)
-        reached = [r for r in rows if r["optimizer"] == name and r["status"] == "target"]
-        assert len(reached) == 2 and best["learning_rate"] == 0.2
-        assert best["elapsed"] == min(r["elapsed"] for r in reached) < 300
-    assert study.tuned([r for r in rows if r["learning_rate"] == 0.01], "gd") is None
+    rows, summary = study.rate_sweep(data, base, [0.05, 0.1], SEEDS, log=QUIET)
+    return data, base, rows, summary
 
 
-def test_a_tie_in_epochs_goes_to_the_lower_loss_then_the_smaller_rate_not_to_the_clock():
-    row = lambda rate, loss, seconds: {"optimizer": "gd", "status": "target", "elapsed": 1.0,
-                                       "learning_rate": rate, "final_loss": loss, "seconds": seconds}
-    assert study.tuned([row(0.1, 0.5, 1.0), row(0.2, 0.4, 9.0)], "gd")["learning_rate"] == 0.2
-    assert study.tuned([row(0.2, 0.4, 1.0), row(0.1, 0.4, 9.0)], "gd")["learning_rate"] == 0.1
+def test_rate_sweep_extends_up_until_each_best_rate_is_interior(sweep):
+    data, base, rows, summary = sweep
+    assert [entry["optimizer"] for entry in summary] == ["gd", "pw", "gd_multipliers"]
+    for entry in summary:
+        medians = study.rate_medians(rows, entry["optimizer"])
+        rates = [m["learning_rate"] for m in medians]
+        # the grid's spacing (a factor 2) carried on upwards, one rate per extension round
+        assert rates == [0.05 * 2 ** k for k in range(len(rates))] and entry["extensions"] == len(rates) - 2
+        assert [m["round"] for m in medians] == [0, 0, *range(1, len(rates) - 1)]
+        assert entry["interior"] and not entry["capped"] and entry["extensions"] > 0
+        best = rates.index(entry["best_rate"])
+        elapsed = [m["median_elapsed"] for m in medians]
+        assert 0 < best < len(rates) - 1 and elapsed[best] == min(elapsed)
+        assert elapsed[-1] > elapsed[best]  # the search stopped at the first larger rate that was worse
+        assert all(elapsed[k] <= elapsed[k - 1] for k in range(1, best + 1))  # it went on while the best was on top
+        assert entry["median_epochs"] == math.floor(entry["median_elapsed"]) == medians[best]["median_epochs"]
+        assert entry["n_seeds"] == 3 and sum(r["optimizer"] == entry["optimizer"] for r in rows) == 3 * len(rates)
+    assert {entry["optimizer"]: entry["best_rate"] for entry in summary} == {"gd": 1.6, "pw": 3.2,
+                                                                            "gd_multipliers": 0.8}
+    for r in rows:
+        assert type(r["seconds"]) is float and type(r["elapsed"]) is float  # glued: no NumPy scalars
+    for r in (rows[0], rows[-1]):  # a row of the grid and one of the last extension: what that run gives alone
+        config = replace(base, learning_rate=r["learning_rate"], seed=r["seed"])
+        alone = train_runs([study.optimizer_run(config, data, r["optimizer"])], data.X_train, data.y_train)[0]
+        assert (r["status"], r["epochs"], r["elapsed"], r["final_loss"]) == (
+            alone.status, alone.epochs_completed, alone.epochs_elapsed, alone.final_loss)
+
+
+def test_rate_sweep_extends_down_and_says_when_the_cap_stopped_it():
+    data = small_cat()
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300)
+    rows, (pw,) = study.rate_sweep(data, base, [2, 4], SEEDS, optimizers=("pw",), log=QUIET)
+    assert (pw["lowest_rate"], pw["highest_rate"], pw["best_rate"], pw["interior"]) == (1.0, 4.0, 2.0, True)
+    rows, (gd,) = study.rate_sweep(data, base, [0.05, 0.1], SEEDS, optimizers=("gd",), max_extensions=1, log=QUIET)
+    assert (gd["best_rate"], gd["highest_rate"], gd["extensions"]) == (0.2, 0.2, 1)
+    assert gd["capped"] and not gd["interior"]
+    sentence = "**not interior**: it is the largest rate tried and the cap on extensions (1) stopped the search"
+    assert sentence in report.rate_tables(rows, [gd])
+
+
+def test_every_seed_missing_gives_no_best_rate_and_no_extension():
+    data = small_cat()
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=5)
+    rows, (gd,) = study.rate_sweep(data, base, [0.01, 0.02], [1, 2], optimizers=("gd",), log=QUIET)
+    assert len(rows) == 4 and gd["best_rate"] is None and not gd["interior"] and not gd["capped"]
+    assert "no rate from 0.01 to 0.02 reached the target" in report.best_rate_sentence(gd)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"seeds": [1]}, "at least two distinct seeds"), ({"seeds": [1, 1]}, "at least two distinct seeds"),
+    ({"learning_rates": [0.1]}, "at least two distinct positive learning rates"),
+    ({"learning_rates": [0.1, -0.1]}, "at least two distinct positive learning rates"),
+    ({"max_extensions": -1}, "max_extensions must be a non-negative integer"),
+    ({"optimizers": ("gd", "adam")}, "unknown optimizer 'adam'"), ({"optimizers": ("gd", "gd")}, "distinct names")])
+def test_rate_sweep_rejects_bad_parameters_before_training(arguments, message):
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=5)
+    arguments = {"learning_rates": [0.1, 0.2], "seeds": [1, 2], **arguments}
+    lines = []
+    with pytest.raises(ValueError, match=message):
+        study.rate_sweep(small_cat(), base, log=lines.append, **arguments)
+    assert lines == []  # no round started
+
+
+def hand_rows(name, rate, elapsed_by_seed):
+    """Rows of ``name`` at ``rate`` that reached the target, seeds in the order given: ``{seed: elapsed}``."""
+    return [{"optimizer": name, "learning_rate": rate, "seed": seed, "round": 0, "status": "target",
+             "epochs": math.floor(elapsed), "elapsed": float(elapsed), "seconds": 0.5 * elapsed, "final_loss": 0.1}
+            for seed, elapsed in elapsed_by_seed.items()]
+
+
+def test_paired_ratio_pairs_by_seed_at_each_best_rate():
+    rows = (hand_rows("gd", 0.1, {1: 10, 2: 40, 3: 90, 4: 50}) + hand_rows("gd", 0.2, {1: 500, 2: 500, 3: 500, 4: 9})
+            + hand_rows("pw", 0.2, {3: 30, 1: 10, 4: 5, 2: 20})  # seeds in another order
+            + hand_rows("pw", 0.1, {1: 400, 2: 400, 3: 400, 4: 400}))
+    rows[10]["status"] = "max_epochs"  # PW at 0.2, seed 4: missed
+    summary = [study.sweep_summary(rows, name) for name in ("gd", "pw")]
+    assert [entry["best_rate"] for entry in summary] == [0.1, 0.2]
+    epochs = study.paired_ratio(rows, summary, "gd")
+    assert epochs["seeds"] == [1, 2, 3] and epochs["n"] == 3  # seed 4: PW missed at its best rate
+    assert epochs["mean"] == pytest.approx(6 ** (1 / 3))  # ratios 1, 2, 3 (paired by position: 1/3, 4, 4.5)
+    seconds = study.paired_ratio(rows, summary, "gd", quantity="seconds")
+    assert seconds["mean"] == pytest.approx(epochs["mean"]) and seconds["quantity"] == "seconds"
+    assert [(c["numerator"], c["quantity"]) for c in study.paired_comparisons(rows, summary)] == [
+        ("gd", "epochs"), ("gd", "seconds")]
+    with pytest.raises(ValueError, match="gd_multipliers"):
+        study.paired_ratio(rows, summary, "gd_multipliers")
+    with pytest.raises(ValueError, match="unknown quantity"):
+        study.paired_ratio(rows, summary, "gd", quantity="flops")
+
+
+@pytest.mark.parametrize("numerators, claim", [
+    ([2.0, 3.0, 2.5, 2.2], "PW has an advantage"), ([0.5, 0.4, 0.45, 0.6], "PW is slower"),
+    ([0.5, 2.0, 1.0, 1.5], "inconclusive"), ([2.0], "inconclusive"), ([1.0, 1.0, 1.0], "inconclusive")])
+def test_supported_claim(numerators, claim):
+    interval = study.ratio_interval(numerators, [1.0] * len(numerators))
+    assert study.supported_claim(interval) == claim
+
+
+def test_sweep_glue_keeps_the_book_s_names_with_plain_values(sweep):
+    data, base, rows, summary = sweep
+    comparisons = study.paired_comparisons(rows, summary)
+    epochs = study.sweep_glue(rows, summary, comparisons, 0.1, "epochs")
+    seconds = study.sweep_glue(rows, summary, comparisons, 0.1, "seconds")
+    for key in ("shared_gd_epochs", "shared_pw_epochs", "tuned_gd_epochs", "tuned_pw_epochs"):
+        assert type(epochs[key]) is int  # book/*.md formats them with :d
+    assert (epochs["tuned_gd_lr"], epochs["tuned_pw_lr"], epochs["tuned_control_lr"]) == (1.6, 3.2, 0.8)
+    gd = study.rate_medians(rows, "gd")
+    assert epochs["shared_gd_epochs"] == gd[1]["median_epochs"]
+    assert epochs["tuned_gd_epochs"] == summary[0]["median_epochs"]
+    assert study.sweep_glue(rows, summary, comparisons, 0.0075, "epochs")["shared_gd_epochs"] == -1  # not run
+    ratio = study.paired_ratio(rows, summary, "gd")
+    assert epochs["tuned_epoch_ratio"] == ratio["mean"] and epochs["tuned_epoch_ratio_claim"] == ratio["claim"]
+    assert seconds["tuned_time_ratio"] == study.paired_ratio(rows, summary, "gd", quantity="seconds")["mean"]
+    assert {"control_epoch_ratio", "control_epoch_ratio_low", "control_epoch_ratio_high"} <= set(epochs)
+    assert {"control_time_ratio", "tuned_pw_seconds"} <= set(seconds) and not set(epochs) & set(seconds)
+    for value in (*epochs.values(), *seconds.values()):
+        assert type(value) in (int, float, str)
+
+
+def test_sweep_csv_files_round_trip(sweep, tmp_path):
+    import csv
+    data, base, rows, summary = sweep
+    paths = report.write_csv_files({"runs": rows, "summary": summary}, "demo", tmp_path)
+    assert [p.name for p in paths] == ["demo_runs.csv", "demo_summary.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo_runs.csv", "demo_summary.csv"]  # no temporaries
+    for path, written in zip(paths, (rows, summary)):
+        with open(path, newline="") as f:
+            read = list(csv.DictReader(f))
+        assert len(read) == len(written) and list(read[0]) == list(written[0])
+        for back, row in zip(read, written):
+            for key, value in row.items():
+                if value is None:
+                    assert back[key] == ""
+                elif isinstance(value, (bool, str)):
+                    assert back[key] == str(value)
+                else:  # numbers written exactly; a diverged run's final loss is NaN
+                    assert type(value)(back[key]) == value or math.isnan(value) and back[key] == "nan", (key, back)
+
+
+def test_seconds_per_epoch_knows_the_control():
+    data = small_cat()
+    cost = study.seconds_per_epoch(ExperimentConfig.paper("cat"), data, study.SWEPT, epochs=1, repeats=1)
+    assert set(cost) == {"gd", "pw", "gd_multipliers"} and all(seconds > 0 for seconds in cost.values())
 
 
 def test_seed_study_and_accounting_runs():
