@@ -7,7 +7,7 @@ gradient flow needs to reach the target). :func:`calibrate` searches, for every
 combination at once, the interval of rates at which GD's count equals the
 paper's, in rounds: each round trains a few rates per unresolved combination,
 all runs of a round batched (:func:`pwcore.training.train_runs`), the rates
-placed by that model and always inside the bracket the earlier rounds found.
+placed by that model and, once a bracket is found, inside it.
 Then PW is trained at both ends of each interval (both readings of Algorithm 2;
 both stopping rules are read off each run), and a combination *reproduces* the
 paper when one rate gives both of its counts.
@@ -41,8 +41,8 @@ class Search:
     ``counts`` maps a rate to GD's whole epochs to the target, or None when the run
     stopped at its epoch limit without reaching it; ``diverged`` holds the rates at
     which GD diverged. GD's count need not fall monotonically with the rate (on cat
-    it does not), so the search follows every place where the side of ``goal``
-    changes between neighbouring rates.
+    it does not), so the search works with the places where the side of ``goal``
+    changes between neighbouring rates (:func:`next_rates` says which it follows).
     """
 
     config: ExperimentConfig
@@ -352,6 +352,33 @@ def count_scan(base: ExperimentConfig, row: dict, width: float, n_points: int, l
             for rate, gd, pw in zip(rates, histories[:n_points], histories[n_points:])]
 
 
+def best_setting(output_name: str, folder=".") -> dict:
+    """The ExperimentConfig fields of the best combination a calibration page found, read back from its CSV
+    file ``folder/<output_name>_combinations.csv``: the combination, the rate where PW came nearest the
+    paper's count, that reading of Algorithm 2 and that stopping rule.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the calibration page has not been executed (its CSV file is missing).
+    ValueError
+        If its best combination is not calibrated.
+    """
+    import csv
+    from pathlib import Path
+    path = Path(folder) / f"{output_name}_combinations.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: execute the calibration first "
+                                f"(python -m pwcore.book --only {output_name})")
+    with open(path, newline="") as file:
+        best = next(csv.DictReader(file))
+    if best["status"] != "calibrated":
+        raise ValueError(f"{path}: the best combination is {best['status']!r}, so there is no calibrated rate")
+    return {"learning_rate": float(best["pw_rate"]), "init": best["init"], "seed": int(best["seed"]),
+            "am_input": best["am_input"], "s": float(best["s"]), "margin": float(best["margin"]),
+            "scaling": best["scaling"], "algorithm2": best["pw_reading"], "stop_rule": best["pw_rule"]}
+
+
 def falls_steadily(scan: list) -> bool:
     """Whether GD's count in ``scan`` (ascending rates) never rises from one rate to the next
     (a count not reached counts as the largest)."""
@@ -393,7 +420,19 @@ def summary(rows: list) -> dict:
             "best_pw": best["pw_epochs"] if best["pw_epochs"] is not None else -1,
             "best_rate_low": best["rate_low"], "best_rate_high": best["rate_high"],
             "best_reading": best["pw_reading"] or "-", "best_rule": RULE_NAMES.get(best["pw_rule"], "-"),
-            "best_ratio": best["ratio"]}
+            "best_ratio": best["ratio"], "verdict": _verdict(rows)}
+
+
+def _verdict(rows: list) -> str:
+    """One phrase for the verdict page: whether any combination gives both of the paper's counts."""
+    paper, best = PAPER_RESULTS[rows[0]["dataset"]], rows[0]
+    exact = sum(row["exact"] for row in rows)
+    if exact:
+        return f"reproduced exactly by {exact} of {len(rows)} combinations at a calibrated rate"
+    if best["status"] != "calibrated":
+        return f"not reproduced: no combination of {len(rows)} has a rate at the paper's GD count"
+    return (f"not reproduced exactly: at the calibrated rates PW takes {best['pw_epochs']} epochs at best, "
+            f"against the paper's {paper['pw_epochs']} ({len(rows)} combinations)")
 
 
 def ranked(rows: list) -> list:

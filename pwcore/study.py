@@ -165,6 +165,18 @@ def seed_study(data, base: ExperimentConfig, seeds, log=print, batch_size: int |
     return rows
 
 
+def seed_rank(rows: list, seed: int = 1) -> dict:
+    """Where ``seed``'s GD/PW epoch ratio (fractional epochs) falls among the seeds that reached the target
+    with both optimizers: ``{"rank", "n", "ratio"}``, rank 1 the largest ratio (the most favourable to PW);
+    rank 0 and ratio NaN if that seed did not reach it."""
+    reached = [r for r in rows if r["gd_status"] == r["pw_status"] == "target" and r["pw_elapsed"] > 0]
+    ratios = {r["seed"]: r["gd_elapsed"] / r["pw_elapsed"] for r in reached}
+    if seed not in ratios:
+        return {"rank": 0, "n": len(ratios), "ratio": math.nan}
+    return {"rank": 1 + sum(ratio > ratios[seed] for ratio in ratios.values()), "n": len(ratios),
+            "ratio": ratios[seed]}
+
+
 def ratio_interval(numerators, denominators, confidence: float = 0.95) -> dict:
     """Geometric mean of the ratios ``numerators / denominators`` with a t-interval on their logarithms.
 
@@ -482,16 +494,22 @@ def per_epoch_cost(history) -> dict:
     return {"seconds": float(history.eval_seconds[-1] / epochs), "flops": float(history.eval_flops[-1] / epochs)}
 
 
-def setup(dataset: str, **settings):
+def setup(dataset: str, calibrated_from: str | None = None, **settings):
     """The base configuration of a study notebook and its data, with one printed line saying what they are.
 
     ``settings`` are :class:`~pwcore.experiments.ExperimentConfig` fields; None keeps the paper's default.
+    ``calibrated_from`` names an executed calibration page (beside the notebook) whose best setting
+    (:func:`pwcore.calibration.best_setting`) replaces the settings it fixes.
 
     Returns
     -------
     config : ExperimentConfig
     data : pwcore.data.Dataset
     """
+    if calibrated_from:
+        from .calibration import best_setting
+        settings.update(best_setting(calibrated_from))
+        print(f"the best setting of {calibrated_from}: {settings}")
     config = ExperimentConfig.paper(dataset, **settings)
     data = load_data(config)
     loss = "" if data.n_classes == 2 else f", AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"

@@ -68,18 +68,22 @@ def cat():
     return load_data(ExperimentConfig.paper("cat"))
 
 
-def test_on_cat_the_rates_found_give_gd_the_goal_and_pw_is_read_at_them(cat):
-    """A reduced goal: the count the course's rate gives at target 0.6, searched from another rate."""
+def test_on_cat_the_interval_around_the_starting_rate_is_bracketed_and_pw_read_there(cat):
+    """A reduced goal: the count the course's rate gives at target 0.6; the search starts there."""
     from pwcore.experiments import config_run
     from pwcore.study import epochs_to_target
     from pwcore.training import train_runs
-    config = ExperimentConfig.paper("cat", target=0.6, max_epochs=600, learning_rate=0.0075)
-    goal = epochs_to_target(train_runs([config_run(config, cat, "gd")], cat.X_train, cat.y_train)[0], 0.6)
-    row, = calibration.calibrate(cat, [replace(config, learning_rate=0.01)], goal, log=lambda line: None)
-    assert row["status"] == "calibrated"
-    assert any(a <= 0.0075 <= b for a, b in (map(float, i.split("-")) for i in row["intervals"].split("; ")))
-    assert row["gd_epochs"] == goal and row["pw_epochs"] is not None
-    assert row["bound_low"] < row["rate_low"] <= row["rate_high"] < row["bound_high"]
+    config = ExperimentConfig.paper("cat", target=0.6, max_epochs=600, learning_rate=0.0075, stop_rule="epoch")
+    gd, pw = train_runs([config_run(config, cat, name) for name in ("gd", "pw")], cat.X_train, cat.y_train)
+    goal = epochs_to_target(gd, 0.6)
+    row, = calibration.calibrate(cat, [config], goal, n_rates=3, tolerance=0.01, log=lambda line: None)
+    assert row["status"] == "calibrated" and row["gd_epochs"] == goal
+    assert row["rate_low"] <= 0.0075 <= row["rate_high"]
+    assert row["bound_low"] < row["rate_low"] and row["rate_high"] < row["bound_high"]
+    assert row["bound_high"] / row["bound_low"] - 1 <= 3 * 0.01
+    at_course_rate = {epochs_to_target(pw, 0.6, rule) for rule in calibration.RULES}
+    if row["rate_low"] == 0.0075:
+        assert {row["pw_prose_evaluation_low"], row["pw_prose_epoch_low"]} == at_course_rate
 
 
 def test_a_combination_starting_below_the_target_is_not_searched(cat):
@@ -95,3 +99,32 @@ def test_ranked_puts_the_nearest_pw_count_first():
     order = [(r["pw_distance"], r["ratio"]) for r in calibration.ranked(rows)]
     assert order[:3] == [(0, 2.5), (0, 1.0), (5, 2.5)] and order[-1] == (0, 2.55)
     assert np.isnan(order[3][1])
+
+
+def test_best_setting_reads_the_best_row_back_from_the_csv(tmp_path):
+    from pwcore import report
+    rows = [{"status": "calibrated", "pw_rate": 0.000359, "init": "glorot", "seed": 2, "am_input": "cosine", "s": 2.0,
+             "margin": 0.5, "scaling": "standardized", "pw_reading": "printed", "pw_rule": "epoch", "pw_epochs": 139},
+            {"status": "not bracketed", "pw_rate": 0.1, "init": "course", "seed": 1, "am_input": "sigmoid", "s": 1.0,
+             "margin": 1.0, "scaling": "255", "pw_reading": None, "pw_rule": None}]
+    report.write_csv_files({"combinations": rows}, "calibration_x", tmp_path)
+    setting = calibration.best_setting("calibration_x", tmp_path)
+    assert setting == {"learning_rate": 0.000359, "init": "glorot", "seed": 2, "am_input": "cosine", "s": 2.0,
+                       "margin": 0.5, "scaling": "standardized", "algorithm2": "printed", "stop_rule": "epoch"}
+    ExperimentConfig.paper("mnist", **setting)  # every field is valid
+
+
+def test_best_setting_says_what_to_run_when_the_calibration_is_missing_or_failed(tmp_path):
+    from pwcore import report
+    with pytest.raises(FileNotFoundError, match="python -m pwcore.book --only nowhere"):
+        calibration.best_setting("nowhere", tmp_path)
+    report.write_csv_files({"combinations": [{"status": "not bracketed"}]}, "failed", tmp_path)
+    with pytest.raises(ValueError, match="not bracketed"):
+        calibration.best_setting("failed", tmp_path)
+
+
+def test_falls_steadily():
+    scan = lambda counts: [{"gd_epochs": c} for c in counts]
+    assert calibration.falls_steadily(scan([None, 200, 195, 195, 190]))
+    assert not calibration.falls_steadily(scan([2243, 1939, 2243]))
+    assert not calibration.falls_steadily(scan([190, None]))

@@ -277,3 +277,34 @@ def test_seed_study_and_accounting_runs():
         assert runs[name].epochs_elapsed > 20  # so the loss evaluations' own forward passes weigh < 5 %
         assert cost["flops"] == pytest.approx(expected, rel=0.05)
         assert 0 < cost["seconds"] < 1
+
+
+def test_seed_rank_counts_the_seeds_more_favourable_to_pw():
+    from pwcore.study import seed_rank
+    row = lambda seed, gd, pw, status="target": {"seed": seed, "gd_status": status, "pw_status": "target",
+                                                 "gd_elapsed": gd, "pw_elapsed": pw}
+    rows = [row(1, 200, 100), row(2, 300, 100), row(3, 110, 100), row(4, 900, 100, "max_epochs")]
+    assert seed_rank(rows, 1) == {"rank": 2, "n": 3, "ratio": 2.0}
+    assert seed_rank(rows, 2)["rank"] == 1 and seed_rank(rows, 3)["rank"] == 3
+    missing = seed_rank(rows, 4)
+    assert missing["rank"] == 0 and missing["n"] == 3 and missing["ratio"] != missing["ratio"]
+
+
+def test_standardized_inputs_have_zero_mean_and_unit_deviation_per_feature(shared_data, monkeypatch):
+    import numpy as np
+    monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
+    from pwcore.data import load_dataset
+    data = load_dataset("cat", scaling="standardized", download=False)
+    assert data.meta["scaling"] == "standardized"
+    np.testing.assert_allclose(data.X_train.mean(axis=1), 0, atol=1e-12)
+    np.testing.assert_allclose(data.X_train.std(axis=1), 1, atol=1e-12)
+    with pytest.raises(ValueError, match="input scaling"):
+        load_dataset("cat", scaling="minmax", download=False)
+
+
+def test_a_config_refuses_data_scaled_otherwise(shared_data, monkeypatch):
+    monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
+    from pwcore.experiments import ExperimentConfig, config_run, load_data
+    data = load_data(ExperimentConfig.paper("cat"))
+    with pytest.raises(ValueError, match="load them with pwcore.experiments.load_data"):
+        config_run(ExperimentConfig.paper("cat", scaling="standardized"), data, "gd")
