@@ -12,6 +12,7 @@ The pieces, one concept per module:
 - :mod:`pwcore.accounting`: layer-update, FLOP and update-log tallies.
 - :mod:`pwcore.data`: verified loaders for the cat, MNIST and CIFAR-10 data.
 - :mod:`pwcore.experiments`: the paper's experiment settings, ready to run.
+- :mod:`pwcore.study`, :mod:`pwcore.calibration`: the sweeps around them (seeds, learning rates, the calibrated rate).
 """
 from .losses import AdditiveMarginSoftmax, BinaryCrossEntropy, make_loss
 from .network import Network
