@@ -1,5 +1,5 @@
 # The two commands of README.md:
-#   make book   regenerate every notebook with papermill and build the HTML book
+#   make book   re-execute (papermill) the notebooks whose sources changed, then build the HTML book
 #   make test   run the test suite (unit tests, notebooks, book build, browser check)
 # Both create the virtual environment .venv first if it is missing or stale.
 
