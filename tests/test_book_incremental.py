@@ -15,7 +15,7 @@ from pwcore.book import cli
 from pwcore.book.execution import check_kernel_source
 from pwcore.book.fingerprint import Fingerprint, fingerprints, package_digest
 from pwcore.book.plan import FORCED, plan, reasons_text, stale
-from pwcore.book.record import read_record
+from pwcore.book.record import Record, read_record, records_table
 from pwcore.book.runs import load_runs
 
 RUNS = """\
@@ -206,3 +206,11 @@ def test_force_and_only_together_are_refused(book, capsys):
 def test_a_kernel_that_would_import_another_pwcore_is_refused(tmp_path):
     with pytest.raises(RuntimeError, match=r"would import pwcore from .*, not from .*PYTHONPATH="):
         check_kernel_source(tmp_path / "elsewhere", tmp_path / "out")
+
+
+def test_the_records_table_shows_each_page_s_commit_and_hash_shortened(executed):
+    record = read_record(executed / "out" / "a.ipynb")
+    table = records_table({"a": record, "old": Record(machine="cpu")}).splitlines()
+    commit = record.commit[:12] + ("+changes" if record.commit.endswith("+changes") else "")
+    assert table[2] == f"| a | `{commit}` | `{record.fingerprint.hash[:12]}` |"
+    assert table[3] == "| old | `not recorded` | `not recorded` |"
