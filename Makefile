@@ -1,15 +1,18 @@
 # The two commands of README.md:
-#   make book   re-execute (papermill) the notebooks whose sources changed, then build the HTML book
-#   make test   run the test suite (unit tests, notebooks, book build, browser check)
+#   make book   re-execute (papermill) the notebooks whose sources changed, build the HTML book and its PDF
+#   make test   run the test suite (unit tests, notebooks, book build, PDF, browser check)
 # Both create the virtual environment .venv first if it is missing or stale.
+# `make html` builds the HTML from the committed notebooks with Python alone; `make pdf` adds the
+# PDF (_build/html/book.pdf), printed by headless Chromium. PDF=no: `make book` without the PDF.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # The data directory: $PWCORE_DATA_DIR if set, else ../shared/data beside this checkout.
 export PWCORE_DATA_DIR ?= $(abspath ../shared/data)
+PDF ?= yes
 
-.PHONY: book test unit notebooks html browser env clean
+.PHONY: book test unit notebooks html pdf browser env clean
 
 env: $(VENV)/.installed
 
@@ -21,6 +24,9 @@ $(VENV)/.installed: pyproject.toml
 
 book: env
 	$(BIN)/python -m pwcore.book
+ifneq ($(PDF),no)
+	$(BIN)/python -m pwcore.book.pdf
+endif
 
 unit: env
 	$(BIN)/python -m pytest tests
@@ -31,7 +37,10 @@ notebooks: env
 html: env
 	$(BIN)/python -m pwcore.book --no-execute
 
-browser: html
+pdf: html
+	$(BIN)/python -m pwcore.book.pdf
+
+browser: pdf
 	$(BIN)/python -m pytest browser_tests --html-dir _build/html
 
 test: unit notebooks browser

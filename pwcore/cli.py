@@ -6,35 +6,134 @@ Examples
     python -m pwcore run --dataset cat
     python -m pwcore run --dataset mnist --lr 0.05 --init glorot --seed 3 --target 3.2 --max-epochs 100
     python -m pwcore run --dataset mnist --seed 1 2 3 4 5 --lr 0.01 0.02 --max-epochs 20   # a batched sweep
+
+Stopped by Ctrl-C (SIGINT) or SIGTERM, a command prints on standard error what
+it has trained so far and exits with status 130. A path a command would write
+(``--json``) is checked when the arguments are read, before any work starts.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
+import os
+import signal
 import statistics
 import sys
+import tempfile
+import threading
+from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 from .data import DATASETS, SCALINGS, DataError, DataMissing, locate
 from .experiments import AM_INPUTS, PAPER_RESULTS, ExperimentConfig, config_run, load_data, run_experiment
-from .optimizers import ALGORITHM2_READINGS
+from .optimizers import ALGORITHM2_READINGS, make_optimizer
 from .training import STOP_RULES
 
 SWEPT = {"seed": "seed", "lr": "learning_rate", "init": "init", "s": "s", "margin": "margin"}  # flag -> config field
+INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a command; ``lines`` say what it had done by then."""
+
+    def __init__(self, lines):
+        super().__init__()
+        self.lines = list(lines)
 
 
 def main(argv=None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # output paths are checked here (see writable_file)
     try:
-        return args.handler(args)
+        with _signals_handled_by(_raise_interrupt, signal.SIGTERM):  # SIGTERM stops a run as Ctrl-C does
+            return args.handler(args)
+    except KeyboardInterrupt as stop:
+        return _report_interrupt(getattr(stop, "lines", []))
     except DataError as error:
         print(f"data error: {error}", file=sys.stderr)
         return 1
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def _report_interrupt(lines) -> int:
+    """Print ``lines`` (what ran before the interrupt) on standard error; the exit status 130.
+
+    A further Ctrl-C or SIGTERM is ignored while this prints, so the report is not cut short.
+    """
+    with _signals_handled_by(signal.SIG_IGN, signal.SIGINT, signal.SIGTERM):
+        what = "; what had run by then (epochs completed, latest loss evaluated):" if lines else ""
+        print(f"\ninterrupted: stopped before the end{what}", file=sys.stderr)
+        for line in lines:
+            print(f"  {line}", file=sys.stderr)
+        sys.stderr.flush()
+    return INTERRUPTED
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _signals_handled_by(handler, *signums):
+    """While the block runs, ``handler`` handles the signals ``signums``; the previous handlers after it.
+
+    Only the main thread can set handlers (Python runs them there); called from another thread this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, handler) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def writable_file(value: str) -> str:
+    """An argparse ``type`` for a file the command will write: ``value``, once a file can be written there.
+
+    Checked when the arguments are read, so that a bad path fails before any
+    work rather than after a finished run. Leaves nothing behind.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        Naming the path, what is wrong with it and how to fix it (argparse exits with status 2).
+    """
+    problem = unwritable(Path(value))
+    if problem:
+        raise argparse.ArgumentTypeError(f"cannot write {value}: {problem}")
+    return value
+
+
+def unwritable(path: Path) -> str | None:
+    """Why no file can be written at ``path``, with the fix; None when one can.
+
+    Writability is tried with an anonymous temporary file in the folder, which
+    vanishes when closed (so root, whom permissions do not stop, is not refused
+    where it could write).
+    """
+    if path.is_dir():
+        return f"it is a folder; give a file name inside it, e.g. {path / 'summary.json'}"
+    folder = path.parent
+    if not folder.is_dir():
+        existing = next(p for p in [folder, *folder.parents] if p.exists() or p == p.parent)  # ends at "/" or "."
+        if existing.exists() and not existing.is_dir():
+            return f"{existing} is a file, not a folder; choose a path inside a folder"
+        return f"its folder {folder} does not exist; create it (mkdir -p {folder}) or choose another path"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the file exists and is read-only; make it writable (chmod u+w {path}) or choose another path"
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as error:
+        return f"its folder {folder} is not writable ({error.strerror}); choose a writable folder or change its permissions"
+    return None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,7 +172,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, metavar="N",
                      help="at most N runs per stack (1: one at a time); default: as many as fit in memory")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
-    run.add_argument("--json", metavar="FILE", help="also write the summary (every run) as JSON to FILE")
+    run.add_argument("--json", metavar="FILE", type=writable_file,
+                     help="also write the summary (every run) as JSON to FILE (checked before the runs start)")
     run.set_defaults(handler=_run)
     return parser
 
@@ -126,21 +226,72 @@ def _run(args) -> int:
     swept = {field: getattr(args, flag) for flag, field in SWEPT.items()}
     base = ExperimentConfig.paper(args.dataset, **overrides, **{field: values[0] for field, values in swept.items()})
     configs = [replace(base, **dict(zip(swept, values))) for values in itertools.product(*swept.values())]
-    if len(configs) == 1 and args.batch_size is None:
-        return _run_one(base, args)
-    return _run_sweep(configs, args)
+    so_far = SoFar({make_optimizer(name, base.learning_rate, base.algorithm2).name: len(configs)
+                    for name in args.optimizer})
+    try:
+        if len(configs) == 1 and args.batch_size is None:
+            return _run_one(base, args, so_far)
+        return _run_sweep(configs, args, so_far)
+    except KeyboardInterrupt:
+        raise Interrupted(so_far.lines()) from None
 
 
-def _run_one(config: ExperimentConfig, args) -> int:
+class SoFar:
+    """The latest :class:`~pwcore.training.Progress` of every run: a ``report`` callback, read if interrupted.
+
+    Parameters
+    ----------
+    planned : dict
+        ``{optimizer name (as its runs report it): number of runs}``, in the order they train.
+    """
+
+    def __init__(self, planned: dict):
+        self.planned, self.latest = dict(planned), {}
+
+    def __call__(self, progress) -> None:
+        self.latest[progress.optimizer, progress.index] = progress
+
+    def lines(self) -> list:
+        """One line per planned optimizer: its runs' epochs completed, latest loss and status."""
+        return [_optimizer_so_far(name, count, [p for (o, _), p in self.latest.items() if o == name])
+                for name, count in self.planned.items()]
+
+
+def _optimizer_so_far(name: str, planned: int, reports: list) -> str:
+    """What the ``planned`` runs of optimizer ``name`` had done, from their latest ``reports``."""
+    if planned == 1:
+        if not reports:
+            return f"{name}: not started"
+        p = reports[0]
+        how = "interrupted" if p.status is None else f"ended ({p.status})"
+        return (f"{name}: {how} after {p.epochs_completed} epochs, last loss {p.last_loss:.6g}, "
+                f"updates per layer {list(p.updates_per_layer)}")
+    going = [p for p in reports if p.status is None]
+    parts = [f"{n} ended ({status})" for status, n in Counter(p.status for p in reports if p.status).items()]
+    if going:
+        parts.append(f"{len(going)} interrupted after {_span([p.epochs_completed for p in going], 'd')} epochs "
+                     f"(last loss {_span([p.last_loss for p in going], '.6g')})")
+    if planned > len(reports):
+        parts.append(f"{planned - len(reports)} not started")
+    return f"{name}: {planned} runs: " + ", ".join(parts)
+
+
+def _span(values: list, spec: str) -> str:
+    """``values`` as "low to high" (or the one value), each formatted with ``spec``."""
+    low, high = min(values), max(values)
+    return format(low, spec) if low == high else f"{low:{spec}} to {high:{spec}}"
+
+
+def _run_one(config: ExperimentConfig, args, so_far: SoFar) -> int:
     print(f"pwcore run: {json.dumps(config.as_dict())}", flush=True)
-    result = run_experiment(config, optimizers=args.optimizer, progress=not args.no_progress)
+    result = run_experiment(config, optimizers=args.optimizer, progress=not args.no_progress, report=so_far)
     summary = _summary(result)
     _print_summary(summary)
     _write_json(args.json, summary)
     return 0
 
 
-def _run_sweep(configs: list, args) -> int:
+def _run_sweep(configs: list, args, so_far: SoFar) -> int:
     """Every config x optimizer, batched (runs of one optimizer share stacks), one row per run."""
     from .metrics import accuracy
     from .training import train_runs
@@ -152,7 +303,7 @@ def _run_sweep(configs: list, args) -> int:
     pairs = [(name, config) for name in args.optimizer for config in configs]
     runs = [config_run(config, data, name) for name, config in pairs]
     histories = train_runs(runs, data.X_train, data.y_train, args.batch_size, progress=not args.no_progress,
-                           log=lambda line: print(line, flush=True))
+                           log=lambda line: print(line, flush=True), report=so_far)
     rows = []
     for (name, config), run, history in zip(pairs, runs, histories):
         row = {field: getattr(config, field) for field in SWEPT.values()}

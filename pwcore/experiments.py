@@ -146,7 +146,7 @@ def config_run(config: ExperimentConfig, data, name: str, multipliers=None) -> R
 
 
 def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw"), progress=False,
-                   multipliers: dict | None = None) -> ExperimentResult:
+                   multipliers: dict | None = None, report=None) -> ExperimentResult:
     """Train each optimizer from copies of one initial network, one run at a time (so each run's seconds are its own).
 
     Parameters
@@ -159,6 +159,9 @@ def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw
         Progress bars on standard error.
     multipliers : dict, optional
         ``{optimizer name: per-layer learning-rate factors}``.
+    report : callable, optional
+        Receives each run's :class:`~pwcore.training.Progress` after each epoch (see
+        :func:`~pwcore.training.train_runs`; every run is the first of its call, ``index`` 0).
     """
     if dataset is None:
         dataset = load_data(config)
@@ -169,7 +172,7 @@ def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw
     result = ExperimentResult(config, {}, data_meta=dataset.meta,
                               initial_loss=next(iter(runs.values())).current_loss(dataset.X_train, dataset.y_train))
     for name, run in runs.items():
-        history = train_runs([run], dataset.X_train, dataset.y_train, progress=progress)[0]
+        history = train_runs([run], dataset.X_train, dataset.y_train, progress=progress, report=report)[0]
         result.histories[name] = history
         if not history.diverged:
             result.train_accuracy[name] = accuracy(run.net, dataset.X_train, dataset.y_train)

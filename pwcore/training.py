@@ -117,6 +117,34 @@ class History:
         }
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where one run stands after an epoch of its stack: what :func:`train_runs` hands its ``report`` callback.
+
+    Attributes
+    ----------
+    index : int
+        The run's position in the runs given to :func:`train_runs`.
+    optimizer : str
+        The run's optimizer (its ``name``).
+    status : {"target", "max_epochs", "diverged"} or None
+        How the run ended; None while it trains.
+    epochs_completed : int
+        Epochs run to their end (see :attr:`History.epochs_completed`).
+    last_loss : float
+        The latest loss evaluated (nan before the first).
+    updates_per_layer : tuple of int
+        Layer ``l`` (from the input) was updated ``updates_per_layer[l-1]`` times so far.
+    """
+
+    index: int
+    optimizer: str
+    status: str | None
+    epochs_completed: int
+    last_loss: float
+    updates_per_layer: tuple
+
+
 def fractional_epochs(epoch, substep, substeps_per_epoch: int):
     """Epochs run before sub-step ``substep`` of epoch ``epoch`` (both 1-based): ``epoch - 1 + (substep - 1) / n``."""
     return epoch - 1 + (substep - 1) / substeps_per_epoch
@@ -208,7 +236,7 @@ def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=No
 
 
 def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None, progress=False,
-               n_parts: int | None = None, log=None) -> list:
+               n_parts: int | None = None, log=None, report=None) -> list:
     """Train every run of ``runs`` on ``(X, y)``, in stacks; each run's network is trained in place.
 
     Parameters
@@ -225,6 +253,10 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
         See :func:`train`.
     log : callable, optional
         Receives one line per stack as it starts.
+    report : callable, optional
+        Receives a :class:`Progress` for each run of a stack after each epoch it
+        trained in (the last one once it ended); it reads what the runs recorded
+        and computes nothing.
 
     Returns
     -------
@@ -247,7 +279,7 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
             start += size
             if log is not None:
                 log(f"stack of {len(chunk)} {runs[chunk[0]].optimizer.name} run(s)")
-            for index, history in zip(chunk, _train_stack([runs[i] for i in chunk], X, y, progress, n_parts)):
+            for index, history in zip(chunk, _train_stack(runs, chunk, X, y, progress, n_parts, report)):
                 histories[index] = history
     return histories
 
@@ -296,22 +328,30 @@ class Stack:
             self.rates = self.rates[keep]
 
 
-def _train_stack(runs, X, y, progress, n_parts) -> list:
+def _train_stack(all_runs, indices, X, y, progress, n_parts, report=None) -> list:
+    """Train the runs ``all_runs[i]`` for ``i`` in ``indices`` as one stack; their histories, in that order."""
+    runs = [all_runs[i] for i in indices]
     stack = Stack(runs, X, y, n_parts)
     recorders = list(stack.recorders)
+    numbered = list(zip(indices, recorders))
     optimizer = runs[0].optimizer
     bar = _progress_bar(max(run.max_epochs for run in runs), optimizer.name, len(runs)) if progress else None
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported, not warned
-        going = True
-        while going:
-            stack.epoch += 1
-            going = run_epoch(stack, optimizer, stack.observe)
-            if bar is not None and stack.epoch <= bar.total:
-                bar.update(1)
-                bar.set_postfix(runs=len(stack.runs), loss=f"{min(r.last_loss for r in recorders):.5g}",
-                                refresh=False)
-    if bar is not None:
-        bar.close()
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported, not warned
+            going = True
+            while going:
+                stack.epoch += 1
+                training = [(i, r) for i, r in numbered if not r.ended] if report is not None else []
+                going = run_epoch(stack, optimizer, stack.observe)
+                if bar is not None and stack.epoch <= bar.total:
+                    bar.update(1)
+                    bar.set_postfix(runs=len(stack.runs), loss=f"{min(r.last_loss for r in recorders):.5g}",
+                                    refresh=False)
+                for index, recorder in training:
+                    report(recorder.progress(index, stack.epoch, stack.batch.tally))
+    finally:  # an interrupted bar is closed too, so that what follows it starts on a line of its own
+        if bar is not None:
+            bar.close()
     return [recorder.history for recorder in recorders]
 
 
@@ -319,13 +359,21 @@ class _Recorder:
     """One run's evaluations and its own stopping decision."""
 
     def __init__(self, run: Run, substeps_per_epoch: int, stack_size: int):
-        self.run, self.rows, self.epoch_loss = run, [], []
+        self.run, self.rows, self.epoch_loss, self.ended = run, [], [], False
         self.history = History(run.optimizer.name, None if run.target is None else float(run.target), run.stop_rule,
                                substeps_per_epoch=substeps_per_epoch, stack_size=stack_size)
 
     @property
     def last_loss(self) -> float:
         return self.rows[-1][2] if self.rows else math.nan
+
+    def progress(self, index: int, epochs: int, tally: Tally) -> Progress:
+        """This run as :class:`Progress`: its history once it ended, else ``epochs`` completed and ``tally``'s updates."""
+        h = self.history
+        if self.ended:
+            return Progress(index, h.optimizer, h.status, h.epochs_completed, h.final_loss,
+                            tuple(h.updates_per_layer.tolist()))
+        return Progress(index, h.optimizer, None, epochs, self.last_loss, tuple(tally.updates.tolist()))
 
     def observe(self, value: float, substep: int, epoch: int, seconds: float, tally: Tally) -> bool:
         """Record one evaluation; True if the run ends here (and its history is then complete)."""
@@ -363,6 +411,7 @@ class _Recorder:
         h.epoch_loss = np.array(self.epoch_loss, float)
         h.updates_per_layer, h.update_log = tally.updates.copy(), list(tally.log)
         h.seconds, h.flops = seconds, tally.flops
+        self.ended = True
 
 
 def _check_train_arguments(target, max_epochs, stop_rule):

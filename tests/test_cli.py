@@ -1,12 +1,20 @@
 """The command line end to end on small data, and its handling of bad arguments."""
 import json
+import math
+import os
+import re
+import signal
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
 import pwcore.data.fetch as fetch
-from pwcore.cli import main
+from pwcore.cli import SoFar, main, unwritable, writable_file
+from pwcore.training import Progress
 from pwcore.experiments import ExperimentConfig, run_experiment
 from fixture_files import trust, write_all
 
@@ -171,3 +179,134 @@ def test_old_option_names_are_aliases(small_data, tmp_path, capsys, alias, canon
     assert by_alias["config"] == by_name["config"]
     assert without_timing(by_alias) == without_timing(by_name)
     assert without_timing(by_name) != without_timing(default)  # the option changed the runs
+
+
+# --- stopped by Ctrl-C or SIGTERM: what ran so far on standard error, status 130, no traceback
+
+LONG_RUN = ["run", "--dataset", "cat", "--target", "0", "--max-epochs", "1000000"]  # a loss never below 0
+
+
+def interrupted(argv, signum, data_dir, timeout=120):
+    """Run ``python -m pwcore argv``, send ``signum`` once a progress bar shows a loss; (status, stdout, stderr).
+
+    The child's SIGINT is reset to the default (as at a terminal): a parent started in the
+    background may ignore it, and Python then leaves it ignored.
+    """
+    process = subprocess.Popen([sys.executable, "-m", "pwcore", *argv], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=dict(os.environ, PWCORE_DATA_DIR=str(data_dir)),
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
+    chunks, seen_loss = [], threading.Event()
+
+    def read_stderr():
+        while chunk := os.read(process.stderr.fileno(), 4096):
+            chunks.append(chunk)
+            if b"loss=" in b"".join(chunks):  # the bar shows a loss after its first epoch
+                seen_loss.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    try:
+        assert seen_loss.wait(timeout), b"".join(chunks).decode()
+        process.send_signal(signum)
+        status = process.wait(timeout)
+        out = process.stdout.read().decode()
+    finally:
+        process.kill()
+    reader.join(timeout)
+    return status, out, b"".join(chunks).decode()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_run_says_what_ran_and_exits_130(shared_data, signum):
+    status, out, err = interrupted(LONG_RUN, signum, shared_data)
+    assert status == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert "interrupted: stopped before the end" in err
+    gd = re.search(r"^  gd: interrupted after (\d+) epochs, last loss (\S+), updates per layer \[(.*)\]$", err, re.MULTILINE)
+    assert gd, err
+    epochs = int(gd[1])
+    assert epochs >= 1 and 0 < float(gd[2]) < 1 and gd[3] == ", ".join([str(epochs)] * 4)  # GD: every layer, every epoch
+    assert re.search(r"^  pw: not started$", err, re.MULTILINE)
+    assert out.startswith("pwcore run: ") and "initial loss" not in out  # no summary of an unfinished run
+
+
+def test_an_interrupted_sweep_counts_each_optimizers_runs(shared_data):
+    status, out, err = interrupted(LONG_RUN + ["--seed", "1", "2"], signal.SIGINT, shared_data)
+    assert status == 130 and "Traceback" not in err, err
+    assert re.search(r"^  gd: 2 runs: 2 interrupted after [1-9]\d* epochs \(last loss \S+( to \S+)?\)$", err, re.MULTILINE), err
+    assert re.search(r"^  pw: 2 runs: 2 not started$", err, re.MULTILINE), err
+    assert "stack of 2 gd run(s)" in out and "reached the target" not in out
+
+
+def test_the_interrupt_report_counts_ended_interrupted_and_unstarted_runs():
+    def progress(index, status, epochs, loss):
+        return Progress(index, "pw", status, epochs, loss, (epochs, 2 * epochs))
+
+    so_far = SoFar({"gd": 1, "pw": 5})
+    for report in (progress(0, None, 3, 0.5), progress(0, "target", 7, 0.25), progress(1, "diverged", 2, math.inf),
+                   progress(2, None, 9, 0.625), progress(3, None, 10, 0.75)):
+        so_far(report)
+    assert so_far.lines() == [
+        "gd: not started",
+        ("pw: 5 runs: 1 ended (target), 1 ended (diverged), 2 interrupted after 9 to 10 epochs "
+         "(last loss 0.625 to 0.75), 1 not started")]
+    alone = SoFar({"pw": 1})
+    alone(progress(0, "max_epochs", 4, 0.5))
+    assert alone.lines() == ["pw: ended (max_epochs) after 4 epochs, last loss 0.5, updates per layer [4, 8]"]
+
+
+# --- every path a command will write is checked before any work starts
+
+@pytest.fixture
+def unwritable_folder(tmp_path):
+    """A folder where no file can be created: permissions for a user; for root (whom they do not stop), sysfs."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        folder.chmod(0o500)
+        yield folder
+        folder.chmod(0o700)
+    elif Path("/sys/kernel").is_dir():
+        yield Path("/sys")  # sysfs refuses new files, root's too
+    else:
+        pytest.skip("running as root without sysfs: no folder refuses root's writes")
+
+
+BAD_PATHS = {  # where -> (the path under tmp_path, or from a fixture; what the message says)
+    "missing folder": (lambda tmp, request: tmp / "missing" / "x.json", "does not exist; create it (mkdir -p"),
+    "a folder": (lambda tmp, request: tmp, "it is a folder; give a file name inside it"),
+    "under a file": (lambda tmp, request: tmp / "file.txt" / "x.json", "file.txt is a file, not a folder"),
+    "unwritable folder": (lambda tmp, request: request.getfixturevalue("unwritable_folder") / "x.json",
+                          "is not writable"),
+}
+
+
+@pytest.mark.parametrize("where", BAD_PATHS)
+def test_a_bad_output_path_fails_before_any_work(small_data, tmp_path, request, capsys, where):
+    (tmp_path / "file.txt").write_text("")
+    make_path, problem = BAD_PATHS[where]
+    path = make_path(tmp_path, request)
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--max-epochs", "2", "--no-progress", "--json", str(path)])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2 and out == ""  # nothing ran
+    assert f"argument --json: cannot write {path}: " in err and problem in err
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_good_output_path_is_checked_without_leaving_a_file(tmp_path):
+    assert unwritable(tmp_path / "summary.json") is None and list(tmp_path.iterdir()) == []
+    assert writable_file(str(tmp_path / "summary.json")) == str(tmp_path / "summary.json")
+
+
+def test_a_bad_output_path_costs_no_run(shared_data, tmp_path):
+    """The whole command, as a user starts it: refused at once, before loading data or training."""
+    started = time.monotonic()
+    completed = subprocess.run([sys.executable, "-m", "pwcore", *LONG_RUN, "--json", str(tmp_path / "no" / "x.json")],
+                               capture_output=True, text=True, env=dict(os.environ, PWCORE_DATA_DIR=str(shared_data)),
+                               timeout=60, check=False)
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert f"cannot write {tmp_path / 'no' / 'x.json'}: its folder {tmp_path / 'no'} does not exist" in completed.stderr
+    assert "gd" not in completed.stderr.split("error:")[-1] and "Traceback" not in completed.stderr
+    assert time.monotonic() - started < 20  # the run itself would take hours; starting Python takes under a second

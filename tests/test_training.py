@@ -90,6 +90,28 @@ def test_runs_train_their_own_networks_in_place_and_leave_the_initial_one_unchan
     assert not np.array_equal(runs[1].net.W[1], net.W[1])
 
 
+def test_reports_follow_each_run_to_its_history_and_change_nothing():
+    net, X, y = small_problem()
+
+    def runs():
+        return [Run(net.copy(), LOSS, optimizer, target=0.45, max_epochs=30)
+                for optimizer in (GradientDescent(0.1), PositionWise(0.05), PositionWise(0.3), PositionWise(0.3))]
+
+    reports = []
+    histories = train_runs(runs(), X, y, batch_size=2, report=reports.append)
+    assert all(histories_equal(a, b) for a, b in zip(histories, train_runs(runs(), X, y, batch_size=2)))
+    assert len({h.status for h in histories}) == 2  # some reach the target, some run out of epochs
+    for index, history in enumerate(histories):
+        mine = [r for r in reports if r.index == index]
+        assert [r.status for r in mine] == [None] * (len(mine) - 1) + [history.status]
+        assert [r.epochs_completed for r in mine[:-1]] == list(range(1, len(mine)))  # one report per epoch
+        last = mine[-1]
+        assert (last.optimizer, last.epochs_completed, last.last_loss, last.updates_per_layer) == (
+            history.optimizer, history.epochs_completed, history.final_loss, tuple(history.updates_per_layer))
+    gd = [r for r in reports if r.index == 0 and r.status is None]
+    assert all(r.updates_per_layer == (r.epochs_completed,) * net.n_layers for r in gd)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"max_epochs": 0}, "max_epochs"), ({"max_epochs": -3}, "max_epochs"), ({"max_epochs": 2.5}, "max_epochs"),
     ({"target": float("nan")}, "target"), ({"target": "0.1"}, "target"),

@@ -13,6 +13,7 @@ One module per concept; the core modules of pwcore never import this package.
 ``regenerate``     carrying out a plan
 ``timings``        how long each notebook took, read back from its papermill metadata
 ``html``           the jupyter-book build, with MathJax served locally
+``pdf``            the whole book printed to one PDF by headless Chromium
 ``cli``            ``python -m pwcore.book``
 ``notebook``       the one setup helper the templates call
 ``provenance``     code version, libraries, machine, data checksums of a page

@@ -21,7 +21,7 @@ def describe(steps: list, runs: list, out_dir: Path) -> str:
     previous = previous_seconds(out_dir, [step.run.name for step in steps])
     width = max(len(step.run.name) for step in steps)
     lines = [f"{len(steps)} of {len(runs)} notebooks to re-execute "
-             f"({_total(previous)} by the last regeneration's timings):"]
+             f"(by the last regeneration's timings: {_total(previous)}):"]
     for step in steps:
         last = previous[step.run.name]
         lines.append(f"  {step.run.name:<{width}}  {reasons_text(step.reasons)}"
