@@ -1,5 +1,5 @@
 # The two commands of README.md:
-#   make book   regenerate every notebook with papermill, build the HTML book and its PDF
+#   make book   re-execute (papermill) the notebooks whose sources changed, build the HTML book and its PDF
 #   make test   run the test suite (unit tests, notebooks, book build, PDF, browser check)
 # Both create the virtual environment .venv first if it is missing or stale.
 # `make html` builds the HTML from the committed notebooks with Python alone; `make pdf` adds the
@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 book: env
 	$(BIN)/python -m pwcore.book
 ifneq ($(PDF),no)
-	$(BIN)/python -m pwcore.pdf
+	$(BIN)/python -m pwcore.book.pdf
 endif
 
 unit: env
@@ -38,7 +38,7 @@ html: env
 	$(BIN)/python -m pwcore.book --no-execute
 
 pdf: html
-	$(BIN)/python -m pwcore.pdf
+	$(BIN)/python -m pwcore.book.pdf
 
 browser: pdf
 	$(BIN)/python -m pytest browser_tests --html-dir _build/html

@@ -28,7 +28,7 @@ from pwcore.data import load_dataset
 from pwcore.experiments import ExperimentConfig, config_run
 from pwcore.network import weight_gradient
 from pwcore.optimizers import run_epoch
-from pwcore.provenance import cpu_model
+from pwcore.book.provenance import cpu_model
 from pwcore.training import Stack
 
 try:

@@ -1,4 +1,4 @@
-"""The PDF of the whole book (``python -m pwcore.pdf``; ``make book`` builds it, ``make test`` before these tests).
+"""The PDF of the whole book (``python -m pwcore.book.pdf``; ``make book`` builds it, ``make test`` before these tests).
 
 Read with poppler's ``pdfinfo``, ``pdftoppm`` and ``pdftotext`` (Debian: poppler-utils) and pypdf.
 """
@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PDF_NAME = "book.pdf"
-# The printed page inside its margins (pwcore.pdf prints on A4, 8.27 x 11.69 in): the running
+# The printed page inside its margins (pwcore.book.pdf prints on A4, 8.27 x 11.69 in): the running
 # footer with the title and page number is outside it, so an empty page has no ink there.
 CONTENT_BOX = {"top": 0.55 / 11.69, "bottom": 0.6 / 11.69, "left": 0.6 / 8.27, "right": 0.6 / 8.27}
 
@@ -61,7 +61,7 @@ def render(pdf: Path, folder: Path, resolution: int, first: int | None = None, l
 def pdf(html_dir) -> Path:
     path = html_dir / PDF_NAME
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: build it with `make pdf` (python -m pwcore.pdf)")
+        raise FileNotFoundError(f"{path} is missing: build it with `make pdf` (python -m pwcore.book.pdf)")
     return path
 
 

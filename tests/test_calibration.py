@@ -102,7 +102,7 @@ def test_ranked_puts_the_nearest_pw_count_first():
 
 
 def test_best_setting_reads_the_best_row_back_from_the_csv(tmp_path):
-    from pwcore import report
+    from pwcore.book import report
     rows = [{"status": "calibrated", "pw_rate": 0.000359, "init": "glorot", "seed": 2, "am_input": "cosine", "s": 2.0,
              "margin": 0.5, "scaling": "standardized", "pw_reading": "printed", "pw_rule": "epoch", "pw_epochs": 139},
             {"status": "not bracketed", "pw_rate": 0.1, "init": "course", "seed": 1, "am_input": "sigmoid", "s": 1.0,
@@ -115,7 +115,7 @@ def test_best_setting_reads_the_best_row_back_from_the_csv(tmp_path):
 
 
 def test_best_setting_says_what_to_run_when_the_calibration_is_missing_or_failed(tmp_path):
-    from pwcore import report
+    from pwcore.book import report
     with pytest.raises(FileNotFoundError, match="python -m pwcore.book --only nowhere"):
         calibration.best_setting("nowhere", tmp_path)
     report.write_csv_files({"combinations": [{"status": "not bracketed"}]}, "failed", tmp_path)

@@ -1,7 +1,7 @@
 """The PDF step's pieces that need no browser (the printed PDF itself: browser_tests/test_pdf.py)."""
 import pytest
 
-from pwcore import pdf
+from pwcore.book import pdf
 
 GOOD_REPORT = {"mathjax": True, "math": 75, "mathElements": 75, "mathErrors": [], "rawMath": 0, "images": 31,
                "brokenImages": [], "remote": [], "contents": 33, "deadLinks": [], "shrunk": 2, "wide": []}

@@ -1,7 +1,7 @@
 """Provenance: the commit, and what counts as a change to it."""
 import subprocess
 
-from pwcore import provenance
+from pwcore.book import provenance
 
 
 def git(folder, *args):

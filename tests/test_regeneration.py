@@ -4,7 +4,9 @@ from datetime import datetime
 import nbformat
 import pytest
 
-from pwcore.regeneration import NotebookTiming, read_timing, stamp_machine, summary, timings_table
+from pwcore.book.fingerprint import Fingerprint
+from pwcore.book.record import stamp
+from pwcore.book.timings import NotebookTiming, previous_seconds, read_timing, summary, timings_table
 
 
 def _notebook(path, papermill=None):
@@ -19,7 +21,7 @@ def test_timing_and_machine_are_read_back(tmp_path):
     path = _notebook(tmp_path / "run.ipynb", {"duration": 12.5, "start_time": "2026-11-27T10:00:00.000000",
                                               "end_time": "2026-11-27T10:00:12.500000"})
     assert read_timing(path).machine == "not recorded"
-    stamp_machine(path)
+    stamp(path, Fingerprint("t", "p", "c"), "notebooks/run.md")
     timing = read_timing(path)
     assert (timing.name, timing.seconds, timing.started.minute) == ("run", 12.5, 0)
     assert "logical cores" in timing.machine
@@ -41,3 +43,10 @@ def test_summary_adds_durations_and_spans_first_start_to_last_end():
     assert total["slowest"].name == "b"
     table = timings_table(timings).splitlines()
     assert table[2].startswith("| b | 120 |") and table[3].startswith("| a | 60 |")
+
+
+def test_previous_seconds_are_none_for_notebooks_never_timed(tmp_path):
+    _notebook(tmp_path / "timed.ipynb", {"duration": 3.0, "start_time": "2026-11-27T10:00:00",
+                                         "end_time": "2026-11-27T10:00:03"})
+    _notebook(tmp_path / "plain.ipynb")
+    assert previous_seconds(tmp_path, ["timed", "plain", "missing"]) == {"timed": 3.0, "plain": None, "missing": None}

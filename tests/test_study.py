@@ -9,7 +9,8 @@ from dataclasses import replace
 from pwcore import BinaryCrossEntropy, PositionWise, train, train_runs
 from pwcore.data import Dataset
 from pwcore.experiments import PAPER_RESULTS, ExperimentConfig, config_run
-from pwcore import report, study
+from pwcore import study
+from pwcore.book import report
 from conftest import small_problem
 
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m pwcore.pdf [--out _build/html/book.pdf] [--timeout SECONDS]
+    python -m pwcore.book.pdf [--out _build/html/book.pdf] [--timeout SECONDS]
 
 Run after the HTML build (``make html``), which copies MathJax into ``_vendor/``. The steps:
 
@@ -37,7 +37,8 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
-ROOT = Path(__file__).resolve().parents[1]
+from .paths import ROOT
+
 PRINT_NAME = "book-print.html"  # the printed copy, at the top of the singlehtml folder
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ENV = "PWCORE_CHROMIUM"  # a Chromium executable to use instead of the one on PATH
@@ -532,13 +533,13 @@ def main(argv=None) -> int:
         report = print_book(page, out, chromium, args.timeout)
         printed = time.perf_counter()
     except (ChromiumMissing, PrintFailed, FileNotFoundError) as error:
-        print(f"pwcore.pdf: {error}", file=sys.stderr)
+        print(f"pwcore.book.pdf: {error}", file=sys.stderr)
         return 1
     except subprocess.CalledProcessError as error:
-        print(f"pwcore.pdf: the singlehtml build failed ({error})", file=sys.stderr)
+        print(f"pwcore.book.pdf: the singlehtml build failed ({error})", file=sys.stderr)
         return 1
     if report["wide"]:
-        print(f"pwcore.pdf: warning: wider than the page even when shrunk: {report['wide']}", file=sys.stderr)
+        print(f"pwcore.book.pdf: warning: wider than the page even when shrunk: {report['wide']}", file=sys.stderr)
     print(f"the PDF is at {out} ({out.stat().st_size / 1e6:.1f} MB, {report['images']} figures, "
           f"{report['math']} equations; one-page HTML in {built - started:.0f} s, printed in {printed - built:.0f} s)")
     return 0

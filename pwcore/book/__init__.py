@@ -1,0 +1,28 @@
+"""The book layer: everything that turns pwcore's results into the Jupyter Book.
+
+One module per concept; the core modules of pwcore never import this package.
+
+=================  ===========================================================================
+``paths``          where the checkout, ``notebooks/runs.yml``, ``book/generated`` and pwcore are
+``runs``           the runs of ``runs.yml``: template, parameters, and the runs each one reads
+``fingerprint``    the hash of what produces a notebook: template, parameters, pwcore, reads
+``record``         what an executed notebook records: machine, commit, template, fingerprint
+``plan``           which notebooks to re-execute, and why
+``execution``      executing one run with papermill, atomically, and stamping its record
+``progress``       one progress bar over the notebooks, with the time left
+``regenerate``     carrying out a plan
+``timings``        how long each notebook took, read back from its papermill metadata
+``html``           the jupyter-book build, with MathJax served locally
+``pdf``            the whole book printed to one PDF by headless Chromium
+``cli``            ``python -m pwcore.book``
+``notebook``       the one setup helper the templates call
+``provenance``     code version, libraries, machine, data checksums of a page
+``figures``        the book's figures (matplotlib)
+``report``         the sentences and Markdown tables that state a result, and their CSV files
+=================  ===========================================================================
+"""
+# The committed notebook book/generated/regeneration.ipynb imports these three from here.
+from .paths import ROOT
+from .runs import SUMMARY_RUN, Run, load_runs
+
+__all__ = ["ROOT", "SUMMARY_RUN", "Run", "load_runs"]

@@ -1,0 +1,79 @@
+"""Regenerate the book: execute the notebooks whose sources changed with papermill, then build the HTML.
+
+Usage::
+
+    python -m pwcore.book [--only NAME ...] [--force] [--dry-run] [--no-execute] [--no-html]
+
+Without options it re-executes only the notebooks of ``notebooks/runs.yml`` whose recorded fingerprint
+(template, parameters, pwcore's source, what they read) no longer matches the sources, and the
+notebooks that read them, saying which and why; then it builds the HTML.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from .execution import check_kernel_source
+from .html import build_html
+from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, RUNS_FILE
+from .plan import plan
+from .regenerate import describe, run_steps
+from .runs import load_runs
+
+
+def _interrupt_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so temporary notebooks are removed on the way out."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, handler)
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help="re-execute these runs (and the runs that read them), whatever their records say")
+    parser.add_argument("--force", action="store_true", help="re-execute every run")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print what would be re-executed and why, and exit")
+    parser.add_argument("--no-execute", action="store_true", help="build the HTML from the committed notebooks")
+    parser.add_argument("--no-html", action="store_true", help="execute the notebooks only")
+    parser.add_argument("--list-validated", action="store_true",
+                        help="print the notebooks that CI re-validates with nbval, and exit")
+    parser.add_argument("--runs", type=Path, default=RUNS_FILE, help="the parameter sets")
+    parser.add_argument("--out", type=Path, default=GENERATED_DIR, help="where executed notebooks go")
+    return parser
+
+
+def main(argv=None, package_dir: Path = PACKAGE_DIR) -> int:
+    """The command line; ``package_dir`` is the source whose hash the records hold (tests point it elsewhere)."""
+    arguments = parser()
+    args = arguments.parse_args(argv)
+    runs = load_runs(args.runs)
+    if args.list_validated:
+        print(" ".join(f"book/generated/{run.name}.ipynb" for run in runs if run.validate))
+        return 0
+    unknown = set(args.only or []) - {run.name for run in runs}
+    if unknown:
+        arguments.error(f"unknown run(s) {sorted(unknown)}; known: {[run.name for run in runs]}")
+    if args.force and args.only:
+        arguments.error("--force re-executes every run: leave out --only, or --force")
+    if not args.no_execute or args.dry_run:
+        steps = plan(runs, args.out, package_dir, force=args.force, only=args.only)
+        print(describe(steps, runs, args.out), flush=True)
+        if args.dry_run:
+            return 0
+        _interrupt_on_sigterm()
+        if steps and package_dir == PACKAGE_DIR:
+            try:
+                check_kernel_source(package_dir, args.out)
+            except RuntimeError as error:
+                print(error, file=sys.stderr)
+                return 2
+        if steps and not run_steps(steps, runs, args.out, package_dir):
+            return 1
+    if not args.no_html:
+        html = build_html(ROOT)
+        print(f"the book is at {html / 'index.html'}")
+    return 0

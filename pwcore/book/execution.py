@@ -1,0 +1,79 @@
+"""Executing one run with papermill, atomically, and recording how its notebook was made.
+
+Each notebook is executed into a temporary file beside its destination and moved into place only when it
+ran without error, so a failed or interrupted run never leaves a half-written notebook behind.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .fingerprint import Fingerprint, fingerprint, package_digest
+from .paths import relative_to_root
+from .record import stamp
+from .runs import OUTPUT_NAME, Run, parameter_names
+
+
+def execute(run: Run, out_dir: Path, sources: Fingerprint | None = None) -> Path:
+    """Execute ``run`` with papermill into ``out_dir/<name>.ipynb``, atomically, and stamp its record.
+
+    A template whose parameters include ``output_name`` is given the run's name there (so it can name the
+    files it writes beside the notebook: the notebook runs in ``out_dir``).
+
+    Parameters
+    ----------
+    sources : Fingerprint, optional
+        The fingerprint to record, computed before execution; by default that of ``run`` now, which needs
+        ``run`` to read no other run.
+
+    Raises
+    ------
+    papermill.PapermillExecutionError
+        If a cell fails; the previous notebook (if any) is left in place.
+    """
+    import jupytext
+    import papermill
+
+    sources = sources or _own_fingerprint(run)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / f"{run.name}.ipynb"
+    notebook = jupytext.read(run.template)
+    parameters = dict(run.parameters)
+    if OUTPUT_NAME in parameter_names(notebook):
+        parameters[OUTPUT_NAME] = run.name
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{run.name}.") as scratch:
+        source, executed = Path(scratch) / "source.ipynb", Path(scratch) / "executed.ipynb"
+        jupytext.write(notebook, source)
+        papermill.execute_notebook(str(source), str(executed), parameters=parameters, cwd=str(out_dir),
+                                   kernel_name="python3", progress_bar=False, log_output=False)
+        stamp(executed, sources, relative_to_root(run.template))
+        os.replace(executed, final)
+    return final
+
+
+def check_kernel_source(package_dir: Path, out_dir: Path) -> None:
+    """Make sure the notebooks' kernel, started in ``out_dir``, imports pwcore from ``package_dir``: the
+    records would otherwise claim sources the notebooks did not run.
+
+    Raises
+    ------
+    RuntimeError
+        If this interpreter, started there, finds pwcore elsewhere (another checkout's editable install).
+    """
+    import subprocess
+    import sys
+    out_dir.mkdir(parents=True, exist_ok=True)
+    found = subprocess.run([sys.executable, "-c", "import importlib.util as u; print(u.find_spec('pwcore').origin)"],
+                           cwd=out_dir, capture_output=True, text=True, check=True).stdout.strip()
+    if Path(found).resolve().parent != Path(package_dir).resolve():
+        raise RuntimeError(f"the notebooks would import pwcore from {Path(found).parent}, not from {package_dir} "
+                           f"whose source their records hash: install this checkout (pip install -e .) or set "
+                           f"PYTHONPATH={Path(package_dir).resolve().parent}")
+
+
+def _own_fingerprint(run: Run) -> Fingerprint:
+    if run.reads:
+        raise ValueError(f"run {run.name!r} reads {list(run.reads)}: pass its fingerprint, computed with theirs "
+                         f"(pwcore.book.fingerprint.fingerprints)")
+    return fingerprint(run, package_digest(), {})

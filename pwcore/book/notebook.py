@@ -1,0 +1,75 @@
+"""The one setup helper the templates call, and the names every template uses.
+
+A template's first code cell after its parameters reads::
+
+    from pwcore.book.notebook import Markdown, display, glue, quiet, setup
+
+    page = setup("experiment", globals())
+    config, data = page.config, page.data
+
+and its provenance cell ``page.provenance()``. :func:`setup` takes the template's settings from its
+parameters: every parameter named like an :class:`~pwcore.experiments.ExperimentConfig` field, with
+``dataset`` and ``calibrated_from``; so a template cannot forget to pass one on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from .. import study
+from ..experiments import PAPER_RESULTS, ExperimentConfig
+from . import provenance
+
+__all__ = ["Markdown", "Page", "display", "glue", "quiet", "settings", "setup"]
+
+SETTINGS = tuple(field.name for field in fields(ExperimentConfig) if field.name != "dataset")
+
+
+def quiet(line: str) -> None:
+    """Drop a progress line: per-run progress is not part of a page."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One executed template: its path (named in its provenance), and its configuration and data, if any."""
+
+    template: str
+    config: ExperimentConfig | None = None
+    data: object = None
+
+    @property
+    def paper(self) -> dict:
+        """The paper's results for this page's dataset."""
+        return PAPER_RESULTS[self.config.dataset]
+
+    def provenance(self, extra: dict | None = None, data_files: bool = True) -> None:
+        """Display the provenance table: the configuration, then ``extra`` parameters, and the data files'
+        checksums unless ``data_files`` is False."""
+        parameters = {**(self.config.as_dict() if self.config else {}), **(extra or {})}
+        meta = self.data.meta if data_files and self.data is not None else None
+        display(Markdown(provenance.block(parameters, meta, notebook=self.template)))
+
+
+def settings(namespace: dict) -> dict:
+    """The values in ``namespace`` named like an ExperimentConfig field (``dataset`` aside), in its order."""
+    return {name: value for name, value in namespace.items() if name in SETTINGS}
+
+
+def setup(template: str, namespace: dict | None = None) -> Page:
+    """The page of ``notebooks/<template>.md``, configured from the notebook's parameters in ``namespace``.
+
+    With a ``dataset`` in ``namespace`` this is :func:`pwcore.study.setup` (which prints one line saying
+    what the configuration and data are) with the :func:`settings` there and ``calibrated_from``;
+    without, a page with no configuration.
+
+    Returns
+    -------
+    Page
+    """
+    path = f"notebooks/{template}.md"
+    if not namespace or "dataset" not in namespace:
+        return Page(path)
+    config, data = study.setup(namespace["dataset"], namespace.get("calibrated_from"), **settings(namespace))
+    return Page(path, config, data)

@@ -1,0 +1,13 @@
+"""Where the book's files are: the checkout, its run list, the executed notebooks and pwcore's source."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout holding pwcore/
+RUNS_FILE = ROOT / "notebooks" / "runs.yml"
+GENERATED_DIR = ROOT / "book" / "generated"
+PACKAGE_DIR = ROOT / "pwcore"
+
+
+def relative_to_root(path: Path) -> str:
+    """``path`` relative to the checkout when it lies inside it, else the absolute path."""
+    path = Path(path).resolve()
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)

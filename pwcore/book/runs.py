@@ -1,0 +1,98 @@
+"""The runs of ``notebooks/runs.yml``: each a template with its parameters, and the runs it reads.
+
+A run *reads* another when its notebook uses what the other wrote: it is executed after it, and again
+whenever the other is. What a run reads is declared in ``runs.yml``, never guessed:
+
+- ``calibrated_from: NAME`` among its parameters (the page takes NAME's best setting from NAME's CSV file);
+- ``reads: [NAME, ...]`` in its entry, or ``reads: all`` (the regeneration summary reads every other
+  notebook's timing and record).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+OUTPUT_NAME = "output_name"  # the template parameter that receives the executed notebook's name
+READ_PARAMETER = "calibrated_from"  # a parameter whose value names a run the page reads
+# The run that summarizes the others. Only the committed notebook book/generated/regeneration.ipynb
+# still imports this name (from pwcore.book); ordering now follows `reads: all` in runs.yml.
+SUMMARY_RUN = "regeneration"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One executed notebook: its name, template and parameters, and the runs it reads."""
+
+    name: str
+    template: Path
+    parameters: dict
+    validate: bool = True  # re-executed and compared by nbval in CI
+    reads: tuple = ()
+
+
+def load_runs(path: Path) -> list:
+    """The runs listed in ``path`` (``notebooks/runs.yml``), in the file's order.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a run names a template that does not exist.
+    ValueError
+        If a run reads a run the file does not define, or runs read each other in a cycle.
+    """
+    import yaml
+    spec = yaml.safe_load(Path(path).read_text()) or {}
+    runs = [_run(Path(path), name, entry or {}, list(spec)) for name, entry in spec.items()]
+    execution_order(runs)  # raises on a cycle
+    return runs
+
+
+def _run(path: Path, name: str, entry: dict, names: list) -> Run:
+    template = path.parent / entry["template"]
+    if not template.is_file():
+        raise FileNotFoundError(f"{path}: run {name!r} names the template {template}, which does not exist")
+    parameters = dict(entry.get("parameters") or {})
+    return Run(name, template, parameters, bool(entry.get("validate", True)),
+               _reads(path, name, entry.get("reads"), parameters, names))
+
+
+def _reads(path: Path, name: str, declared, parameters: dict, names: list) -> tuple:
+    """The runs ``name`` reads: its ``reads`` entry (a name, a list, or ``all``) and its ``calibrated_from``."""
+    if declared == "all":
+        declared = [other for other in names if other != name]
+    elif isinstance(declared, str):
+        declared = [declared]
+    reads = list(declared or []) + ([parameters[READ_PARAMETER]] if parameters.get(READ_PARAMETER) else [])
+    unknown = [other for other in reads if other not in names or other == name]
+    if unknown:
+        raise ValueError(f"{path}: run {name!r} reads {unknown}, which is not another run of this file: "
+                         f"correct its `reads` or `{READ_PARAMETER}`, or add the run")
+    return tuple(dict.fromkeys(reads))
+
+
+def execution_order(runs: list) -> list:
+    """``runs`` in their listed order, except that each comes after the runs (among ``runs``) it reads.
+
+    Raises
+    ------
+    ValueError
+        If runs read each other in a cycle.
+    """
+    names = {run.name for run in runs}
+    placed, order, pending = set(), [], list(runs)
+    while pending:
+        ready = next((run for run in pending if set(run.reads) & names <= placed), None)
+        if ready is None:
+            raise ValueError(f"the runs {[run.name for run in pending]} read each other in a cycle: "
+                             f"correct their `reads` or `{READ_PARAMETER}` in runs.yml")
+        order.append(ready)
+        placed.add(ready.name)
+        pending.remove(ready)
+    return order
+
+
+def parameter_names(notebook) -> set:
+    """The names assigned in the cell tagged ``parameters`` of ``notebook`` (an nbformat notebook)."""
+    cell = next((c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])), None)
+    source = "" if cell is None else cell.source
+    return {line.split("=")[0].strip() for line in source.splitlines() if "=" in line and not line.startswith("#")}
