@@ -6,6 +6,7 @@ import nbformat
 
 from pwcore.book.paths import GENERATED_DIR, RUNS_FILE
 from pwcore.book.plan import reasons_text, stale
+from pwcore.book.record import read_record
 from pwcore.book.runs import load_runs
 
 # Old import paths kept (pwcore/<name>.py, pwcore.book.SUMMARY_RUN) only for notebooks executed before the
@@ -13,12 +14,64 @@ from pwcore.book.runs import load_runs
 OLD_NAMES = {"pwcore.provenance", "pwcore.regeneration", "pwcore.plots", "pwcore.report", "pwcore.book.SUMMARY_RUN"}
 
 
+# Executed before notebooks recorded what produced them (the record came with pwcore.book.record). Each leaves
+# this set when it is re-executed (the test below insists), and the set may only shrink: a notebook outside it
+# must match its sources. Re-executing all of them takes about three hours on this machine, most of it the two
+# calibration searches, so they leave it over more than one session.
+UNRECORDED = {
+    "experiment_cat",
+    "experiment_cat_diverged",
+    "experiment_cat_epoch_rule",
+    "experiment_cat_printed",
+    "experiment_cifar10_calibrated",
+    "experiment_cifar10_cosine",
+    "experiment_cifar10_sigmoid",
+    "experiment_mnist_calibrated",
+    "experiment_mnist_cosine",
+    "experiment_mnist_sigmoid",
+    "figure1",
+    "regeneration",
+    "study_accounting_cat",
+    "study_accounting_ci",
+    "study_accounting_cifar10",
+    "study_accounting_mnist",
+    "study_calibration_cat",
+    "study_calibration_ci",
+    "study_calibration_cifar10",
+    "study_calibration_mnist",
+    "study_calibration_seeds_cifar10",
+    "study_calibration_seeds_mnist",
+    "study_learning_rate_cat",
+    "study_learning_rate_ci",
+    "study_learning_rate_cifar10",
+    "study_learning_rate_mnist",
+    "study_reproduction_cat",
+    "study_reproduction_ci",
+    "study_reproduction_cifar10",
+    "study_reproduction_mnist",
+    "study_seeds_cat",
+    "study_seeds_ci",
+    "study_seeds_cifar10",
+    "study_seeds_mnist",
+}
+
+
 def test_every_committed_notebook_matches_its_sources():
     found = stale(load_runs(RUNS_FILE), GENERATED_DIR)
+    found = {name: reasons for name, reasons in found.items()
+             if not (name in UNRECORDED and list(reasons) == ["no record"])}
     lines = [f"  {name}: {reasons_text(reasons)}" for name, reasons in found.items()]
     assert not found, (f"{len(found)} notebook(s) of book/generated/ do not match their sources now:\n"
                        + "\n".join(lines) + "\nre-execute them with `make book` (it re-executes exactly these; "
                        "`python -m pwcore.book --dry-run --no-html` lists them) and commit the notebooks")
+
+
+def test_the_set_of_unrecorded_notebooks_only_shrinks():
+    recorded = sorted(name for name in UNRECORDED
+                      if (record := read_record(GENERATED_DIR / f"{name}.ipynb")) is None
+                      or record.fingerprint is not None)
+    assert not recorded, (f"{recorded} now have a record (or no notebook): remove them from UNRECORDED in "
+                          f"{__file__}")
 
 
 def imported_names():
