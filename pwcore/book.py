@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import pages
 from .regeneration import stamp_machine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,6 +198,7 @@ def main(argv=None) -> int:
     _interrupt_on_sigterm()
     if not args.no_execute and not execute_all(selected, args.out):
         return 1
+    pages.prepare(args.runs, args.out)  # each page's title, its parameters shown once (pwcore/pages.py)
     if not args.no_html:
         html = build_html(ROOT)
         print(f"the book is at {html / 'index.html'}")

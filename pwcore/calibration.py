@@ -393,11 +393,17 @@ def _interval(low: float, high: float) -> str:
     return f"{low:.6g}" if f"{low:.6g}" == f"{high:.6g}" else f"{low:.6g}-{high:.6g}"
 
 
+def _ratio_cell(ratio: float) -> str:
+    """GD/PW in the table, or why there is none (a count of 0 or none: the start is below the target, or
+    the combination was not calibrated)."""
+    return f"{ratio:.2f}" if math.isfinite(ratio) else "none: a count is 0 or missing"
+
+
 TABLE_COLUMNS = [("init", "init", ""), ("am_input", "loss on", ""), ("s", "s", "g"), ("margin", "margin", "g"),
                  ("scaling", "inputs", lambda scaling: "/255" if scaling == "255" else scaling), ("seed", "seed", "d"), ("initial_loss", "initial loss", ".4f"),
                  ("status", "status", ""), ("rate_interval", "rate(s) at GD's count", ""),
                  ("gd_epochs", "GD", "d"), ("pw_epochs", "PW", "d"), ("pw_reading", "Alg. 2", ""),
-                 ("pw_rule", "loss checked", ""), ("ratio", "GD/PW", ".2f"),
+                 ("pw_rule", "loss checked", ""), ("ratio", "GD/PW", _ratio_cell),
                  ("gd_epochs_float64", "GD float64", "d"), ("pw_epochs_float64", "PW float64", "d")]
 
 
