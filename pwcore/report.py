@@ -50,7 +50,7 @@ def table(rows: list, columns: list) -> str:
     Parameters
     ----------
     columns : list of tuple
-        ``(key, header, format)``; format is a format spec ("d", ".3f") or a callable; None prints "-", and a
+        ``(key, header, format)``; key is a row's key or a callable of the row; format is a format spec ("d", ".3f") or a callable; None prints "-", and a
         number that is not finite (with a format spec) prints "undefined" rather than a bare "nan": a column
         whose non-finite values have a reason to give says it with a callable format.
     """
@@ -59,7 +59,7 @@ def table(rows: list, columns: list) -> str:
     for row in rows:
         cells = []
         for key, _, fmt in columns:
-            value = row.get(key)
+            value = key(row) if callable(key) else row.get(key)
             if value is None:
                 cells.append("-")
             elif callable(fmt):

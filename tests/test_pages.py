@@ -189,8 +189,24 @@ def test_a_table_never_prints_a_bare_nan():
 
 def test_the_calibration_ratio_says_why_it_is_missing():
     from pwcore.calibration import TABLE_COLUMNS
-    fmt = dict((key, fmt) for key, _, fmt in TABLE_COLUMNS)["ratio"]
+    fmt = dict((key, fmt) for key, _, fmt in TABLE_COLUMNS if isinstance(key, str))["ratio"]
     assert fmt(1.25) == "1.25" and "count" in fmt(float("nan"))
+
+
+def test_the_calibration_table_pairs_counts_and_spaces_intervals():
+    import csv
+    from pwcore.calibration import TABLE_COLUMNS
+    rows = list(csv.DictReader((GENERATED / "study_calibration_cifar10_combinations.csv").open()))[:2]
+    for row in rows:  # the CSV's strings, as the page's rows would hold them
+        for key in ("initial_loss", "s", "margin"):
+            row[key] = float(row[key])
+        row["ratio"] = float(row["ratio"] or "nan")
+        row["pw_epochs_float64"] = None
+    text = report.table(rows, TABLE_COLUMNS)
+    header, rule, first = text.splitlines()[:3]
+    assert header.count("|") == len(TABLE_COLUMNS) + 1 and "combination" in header
+    assert "course, cosine, s 1, margin 1, /255, seed 1" in first
+    assert "0.00172936 – 0.00174016" in first and "121 / 97" in first and "121 / -" in first
 
 
 # --- the reproduce page's checksum tables ----------------------------------------------------------------------
