@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 
+import numpy as np
+
 TITLES = {"gd": "Gradient Descent Optimizer", "pw": "Position-Wise Optimizer"}
+LOG_SCALE_SPAN = 30  # loss curves switch to a log scale when the largest loss is this many times the smallest
 
 
 def schedule_figure(logs: dict, n_layers: int):
@@ -61,6 +64,12 @@ def loss_curves(histories: dict, target: float | None, paper: dict | None = None
         ax.set_title(f"{TITLES.get(name, name)}\n{_panel_caption(name, history, paper)}", fontsize=9)
         ax.legend(fontsize=8)
     axes[0][0].set_ylabel("Cost")
+    # a loss that spans decades (a run that spiked or diverged) on a linear scale flattens every other curve
+    finite = np.concatenate([np.asarray(h.eval_loss, float) for h in histories.values()])
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if finite.size and finite.max() / finite.min() > LOG_SCALE_SPAN:
+        axes[0][0].set_yscale("log")
+        axes[0][0].set_ylabel("Cost (log scale)")
     return _finished(fig)
 
 
