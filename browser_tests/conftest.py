@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from bookpages import WINDOW
+
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
@@ -29,9 +31,11 @@ def browser(tmp_path_factory):
     options.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--allow-file-access-from-files", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+                 "--allow-file-access-from-files", f"--window-size={WINDOW[0]},{WINDOW[1]}",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
+    driver.set_window_size(*WINDOW)  # layout checks measure a desktop window, not headless Chromium's 800 x 600
     yield driver
     driver.quit()

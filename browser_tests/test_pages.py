@@ -5,22 +5,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def book_pages():
-    """The pages of the table of contents, as paths relative to the HTML folder."""
-    import yaml
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    return [f"{f}.html" for f in files]
-
-
-def open_page(browser, path: Path):
-    browser.get(path.as_uri())
-    deadline = time.time() + 30
-    while browser.execute_script("return document.readyState") != "complete" and time.time() < deadline:
-        time.sleep(0.1)
+from bookpages import book_pages, open_page
 
 
 def wait_for_math(browser):

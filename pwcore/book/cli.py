@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .execution import check_kernel_source
 from .html import build_html
+from .pages import prepare
 from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, RUNS_FILE
 from .plan import plan
 from .regenerate import describe, run_steps
@@ -73,6 +74,7 @@ def main(argv=None, package_dir: Path = PACKAGE_DIR) -> int:
                 return 2
         if steps and not run_steps(steps, runs, args.out, package_dir):
             return 1
+    prepare(args.runs, args.out)  # each page's title, its parameters shown once (pages.py)
     if not args.no_html:
         html = build_html(ROOT)
         print(f"the book is at {html / 'index.html'}")

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 
+import numpy as np
+
 TITLES = {"gd": "Gradient Descent Optimizer", "pw": "Position-Wise Optimizer"}
+LOG_SCALE_SPAN = 30  # loss curves switch to a log scale when the largest loss is this many times the smallest
 
 
 def schedule_figure(logs: dict, n_layers: int):
@@ -48,22 +51,43 @@ def loss_curves(histories: dict, target: float | None, paper: dict | None = None
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(histories), figsize=(5.2 * len(histories), 3.8), squeeze=False, sharey=True)
     for ax, (name, history) in zip(axes[0], histories.items()):
-        ax.plot(history.eval_positions, history.eval_loss, lw=1.2, color="tab:blue", label="training loss")
+        # a run that met the target at once has one evaluation: a line through one point draws nothing
+        single = len(history.eval_positions) < 2
+        ax.plot(history.eval_positions, history.eval_loss, lw=1.2, color="tab:blue", marker="o" if single else None,
+                label="loss of the initial weights" if single else "training loss")
+        if single:
+            ax.set_xlim(-0.5, 1.5)
+            ax.set_xticks([0, 1])
         if target is not None:
             ax.axhline(target, color="tab:red", lw=0.8, ls="--", label=f"target {target:g}")
         ax.set_xlabel("Epochs")
         ax.set_title(f"{TITLES.get(name, name)}\n{_panel_caption(name, history, paper)}", fontsize=9)
         ax.legend(fontsize=8)
     axes[0][0].set_ylabel("Cost")
+    # a loss that spans decades (a run that spiked or diverged) on a linear scale flattens every other curve
+    finite = np.concatenate([np.asarray(h.eval_loss, float) for h in histories.values()])
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if finite.size and finite.max() / finite.min() > LOG_SCALE_SPAN:
+        axes[0][0].set_yscale("log")
+        axes[0][0].set_ylabel("Cost (log scale)")
     return _finished(fig)
 
 
 def _finished(fig):
-    """Lay out and close ``fig`` (it still displays), so a notebook's inline backend does not show it twice."""
+    """Lay out and close ``fig`` (it still displays), so a notebook's inline backend does not show it twice.
+
+    Raises
+    ------
+    ValueError
+        If an axes of ``fig`` shows no data (:func:`pwcore.book.figcheck.require_data`): an empty panel is a
+        fault to fix where the figure is made, not a figure for the book.
+    """
     import matplotlib.pyplot as plt
+
+    from .figcheck import require_data
     fig.tight_layout()
     plt.close(fig)
-    return fig
+    return require_data(fig)
 
 
 def _panel_caption(name, history, paper) -> str:
@@ -77,19 +101,26 @@ LABELS = {"gd": "GD", "pw": "PW", "gd_multipliers": "GD, layer rates 1:2:3:4"}
 
 
 def accounting_figure(histories: dict, target: float | None):
-    """Loss against epochs, layer updates, FLOPs and seconds, every run on the same axes."""
+    """Loss against epochs, layer updates, FLOPs and seconds, every run on the same axes.
+
+    Two by two panels at about 900 px wide, so the book shows them near their natural size (the browser
+    tests refuse images shown below 60 % of it); each run has its own line style, so curves that coincide
+    stay apart, and the target is in the legend.
+    """
     import matplotlib.pyplot as plt
     axes_spec = [("epochs", lambda h: h.eval_positions), ("layer updates", lambda h: h.eval_layer_updates),
                  ("GFLOPs (matrix products)", lambda h: h.eval_flops / 1e9), ("seconds", lambda h: h.eval_seconds)]
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.6), sharey=True)
-    for ax, (label, x_of) in zip(axes, axes_spec):
-        for name, history in histories.items():
-            ax.plot(x_of(history), history.eval_loss, lw=1, label=LABELS.get(name, name))
+    styles = ["-", "--", ":", "-."]
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6.4), sharey=True)
+    for ax, (label, x_of) in zip(axes.flat, axes_spec):
+        for (name, history), style in zip(histories.items(), styles * len(histories)):
+            ax.plot(x_of(history), history.eval_loss, lw=1.3, ls=style, label=LABELS.get(name, name))
         if target is not None:
-            ax.axhline(target, color="tab:red", lw=0.8, ls="--")
+            ax.axhline(target, color="tab:red", lw=0.8, ls="--", label=f"target {target:g}")
         ax.set_xlabel(label)
-    axes[0].set_ylabel("training loss")
-    axes[0].legend(fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("training loss")
+    axes[0, 0].legend(fontsize=9)
     return _finished(fig)
 
 
@@ -198,6 +229,13 @@ def count_scan_figure(scan: list, paper: dict, calibrated: tuple):
         ax.axhline(paper[f"{name}_epochs"], color=color, ls="--", lw=1, label=f"paper: {LABELS[name]} {paper[f'{name}_epochs']}")
     ax.axvspan(*calibrated, color="tab:green", alpha=0.25, label="calibrated interval")
     ax.set_xscale("log")
+    # the scan spans less than a decade: label the minor ticks plainly and slanted, or "1.6x10^-3"-style
+    # labels run into each other
+    from matplotlib.ticker import FuncFormatter
+    plain = FuncFormatter(lambda value, _: f"{value:.3g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(plain)
+    ax.tick_params(axis="x", which="both", labelrotation=45, labelsize=8)
     ax.set_xlabel("learning rate")
     ax.set_ylabel("epochs to target")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))

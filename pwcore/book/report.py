@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import os
 from pathlib import Path
 
@@ -32,9 +33,14 @@ def comparison_table(result, paper: dict) -> str:
              " ours: test accuracy |", "|---|---:|---:|---:|---:|---|---:|"]
     for name, history in result.histories.items():
         accuracy = result.test_accuracy.get(name)
+        if accuracy is None:
+            shown = ""
+        elif math.isfinite(accuracy):
+            shown = f"{accuracy:.3f}"
+        else:
+            shown = "none: the weights are not finite" if history.diverged else "undefined"
         lines.append(f"| {name.upper()} | {paper[f'{name}_epochs']} | {history.epochs_completed} | "
-                     f"{paper[f'{name}_seconds']} | {history.seconds:.1f} | {history.status} | "
-                     f"{'' if accuracy is None else f'{accuracy:.3f}'} |")
+                     f"{paper[f'{name}_seconds']} | {history.seconds:.1f} | {history.status} | {shown} |")
     return "\n".join(lines)
 
 
@@ -44,18 +50,22 @@ def table(rows: list, columns: list) -> str:
     Parameters
     ----------
     columns : list of tuple
-        ``(key, header, format)``; format is a format spec ("d", ".3f") or a callable; None prints "-".
+        ``(key, header, format)``; key is a row's key or a callable of the row; format is a format spec ("d", ".3f") or a callable; None prints "-", and a
+        number that is not finite (with a format spec) prints "undefined" rather than a bare "nan": a column
+        whose non-finite values have a reason to give says it with a callable format.
     """
     lines = ["| " + " | ".join(header for _, header, _ in columns) + " |",
              "|" + "|".join("---" for _ in columns) + "|"]
     for row in rows:
         cells = []
         for key, _, fmt in columns:
-            value = row.get(key)
+            value = key(row) if callable(key) else row.get(key)
             if value is None:
                 cells.append("-")
             elif callable(fmt):
                 cells.append(fmt(value))
+            elif isinstance(value, float) and not math.isfinite(value):
+                cells.append("undefined")
             else:
                 cells.append(format(value, fmt))
         lines.append("| " + " | ".join(cells) + " |")

@@ -1,0 +1,242 @@
+"""The pages as a reader meets them: titles, parameter cells, figures with data, checksum tables, tables
+without bare nan (pwcore.book.pages, pwcore.book.figcheck, the plots' refusal of empty axes)."""
+import copy
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import numpy as np
+import pytest
+import yaml
+
+from pwcore.book import figcheck, pages, report
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = ROOT / "notebooks" / "runs.yml"
+GENERATED = ROOT / "book" / "generated"
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def toc_files(entries):
+    for entry in entries or []:
+        if "file" in entry:
+            yield entry["file"]
+        yield from toc_files(entry.get("sections"))
+
+
+# --- titles and parameter cells -------------------------------------------------------------------------------
+
+
+def test_every_generated_page_has_its_own_title():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    generated = [f.split("/")[-1] for part in toc["parts"] for f in toc_files(part["chapters"])
+                 if f.startswith("book/generated/")]
+    titles = pages.load_titles(RUNS)
+    assert not [name for name in generated if name not in titles], "pages of the book without a title: in runs.yml"
+    shown = [titles[name] for name in generated]
+    assert len(set(shown)) == len(shown), f"titles shared by two pages: {[t for t in shown if shown.count(t) > 1]}"
+
+
+def test_committed_notebooks_carry_their_titles_and_tagged_parameter_cells():
+    titles = pages.load_titles(RUNS)
+    for name, title in titles.items():
+        path = GENERATED / f"{name}.ipynb"
+        if not path.is_file():
+            continue
+        notebook = nbformat.read(str(path), as_version=4)
+        assert not pages.set_title(copy.deepcopy(notebook), title), f"{name}: heading is not {title!r}"
+        assert not pages.present_parameters(copy.deepcopy(notebook)), f"{name}: parameter cells not tagged"
+
+
+def _executed_like_papermill():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# Template heading\n\nSome prose."),
+        nbformat.v4.new_code_cell("dataset = 'cat'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("# Parameters\ndataset = 'mnist'\n", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("print(dataset)", metadata={"tags": ["remove-input"]},
+                                  outputs=[nbformat.v4.new_output("stream", text="mnist\n")]),
+    ]
+    return notebook
+
+
+def test_prepare_changes_only_the_heading_and_the_parameter_cells_once(tmp_path):
+    notebook = _executed_like_papermill()
+    path = tmp_path / "run.ipynb"
+    nbformat.write(notebook, str(path))
+    before = nbformat.read(str(path), as_version=4)
+    assert pages.prepare_notebook(path, "Experiment 1 (cat): Algorithm 2 as printed")
+    after = nbformat.read(str(path), as_version=4)
+    assert after.cells[0].source == "# Experiment 1 (cat): Algorithm 2 as printed\n\nSome prose."
+    assert "remove-cell" in after.cells[1].metadata.tags
+    assert "hide-input" in after.cells[2].metadata.tags and "remove-cell" not in after.cells[2].metadata.tags
+    assert after.cells[2].metadata.mystnb["code_prompt_show"] == pages.PROMPTS["code_prompt_show"]
+    for old, new in zip(before.cells, after.cells):  # sources of code and every output untouched
+        if old.cell_type == "code":
+            assert old.source == new.source and old.outputs == new.outputs
+    text = path.read_text()
+    assert not pages.prepare_notebook(path, "Experiment 1 (cat): Algorithm 2 as printed")
+    assert path.read_text() == text, "a second application changed the notebook"
+
+
+def test_without_injected_parameters_the_template_cell_is_folded_not_removed():
+    notebook = _executed_like_papermill()
+    del notebook.cells[2]
+    assert pages.present_parameters(notebook)
+    assert notebook.cells[1].metadata.tags == ["parameters", "hide-input"]
+
+
+def test_a_notebook_without_heading_is_refused():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("no heading")])
+    with pytest.raises(ValueError, match="no level-1 heading"):
+        pages.set_title(notebook, "A title")
+
+
+# --- figures: the library refuses empty axes, the PNG check finds them -----------------------------------------
+
+
+def _figure(draw):
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    draw(ax)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def _with_target(ax):
+    ax.axhline(3.248, color="tab:red", ls="--", label="target")
+    ax.legend()
+
+
+EMPTY = {
+    "nothing": lambda ax: None,
+    "a target line and its legend": _with_target,
+    "one point drawn as a line (no marker)": lambda ax: (ax.plot([0.0], [3.238], label="loss"), _with_target(ax)),
+    "only non-finite values": lambda ax: ax.plot([0, 1, 2], [np.nan, np.nan, np.inf]),
+    "a span and a legend proxy": lambda ax: (ax.axvspan(0.2, 0.3, alpha=0.3), ax.plot([], [], label="x"), ax.legend()),
+}
+WITH_DATA = {
+    "a curve": lambda ax: ax.plot(np.arange(50), np.exp(-np.arange(50) / 10)),
+    "a flat curve and a target": lambda ax: (ax.plot([0, 1], [0.7, 0.7]), _with_target(ax)),
+    "one point with a marker": lambda ax: (ax.plot([0.0], [3.238], "o"), _with_target(ax)),
+    "bars": lambda ax: ax.barh(["a", "b"], [3, 5]),
+    "text placed in data coordinates": lambda ax: (ax.text(1, 1, "X"), ax.set_xlim(0, 2), ax.set_ylim(0, 2)),
+    "a band": lambda ax: ax.fill_between([0, 1, 2], [0, 1, 0], [1, 2, 1]),
+}
+
+
+@pytest.mark.parametrize("case", EMPTY)
+def test_axes_without_data_are_found_on_the_figure_and_in_its_png(case, tmp_path):
+    fig = _figure(EMPTY[case])
+    assert figcheck.axes_without_data(fig) == ["axes 1 of 1 ('untitled')"]
+    with pytest.raises(ValueError, match="no data drawn"):
+        figcheck.require_data(fig)
+    fig.savefig(tmp_path / "figure.png", dpi=100)
+    areas, empty = figcheck.empty_plot_areas(tmp_path / "figure.png")
+    assert len(areas) == 1 and empty == areas
+
+
+@pytest.mark.parametrize("case", WITH_DATA)
+def test_axes_with_data_pass_both_checks(case, tmp_path):
+    fig = _figure(WITH_DATA[case])
+    assert figcheck.axes_without_data(fig) == []
+    fig.savefig(tmp_path / "figure.png", dpi=100)
+    areas, empty = figcheck.empty_plot_areas(tmp_path / "figure.png")
+    assert len(areas) == 1 and empty == []
+
+
+def _history(positions, losses, epochs, status="target"):
+    return SimpleNamespace(eval_positions=np.asarray(positions, float), eval_loss=np.asarray(losses, float),
+                           seconds=0.1, epochs_completed=epochs, status=status)
+
+
+def test_a_run_that_met_the_target_at_once_is_drawn_as_a_point(tmp_path):
+    """The MNIST sigmoid page: both runs start below the target, so each history has one evaluation."""
+    from pwcore.plots import loss_curves
+    histories = {"gd": _history([0.0], [3.2384], 0), "pw": _history([0.0], [3.2384], 0)}
+    fig = loss_curves(histories, 3.248)
+    assert figcheck.axes_without_data(fig) == []
+    fig.savefig(tmp_path / "figure.png", dpi=100)
+    assert figcheck.empty_plot_areas(tmp_path / "figure.png")[1] == []
+
+
+def test_a_spiking_run_is_drawn_on_a_log_scale():
+    """The diverging-rate page: PW's loss spikes to 85 and settles near 0.6; on a linear scale both look flat."""
+    from pwcore.plots import loss_curves
+    spike = [0.77, 85.0] + [0.64] * 40
+    histories = {"gd": _history(np.arange(3) / 4, [0.77, 5.0, np.nan], 2, "diverged"),
+                 "pw": _history(np.arange(len(spike)) / 4, spike, 10, "max_epochs")}
+    assert loss_curves(histories, 0.1).axes[0].get_yscale() == "log"
+    calm = {"gd": _history(np.arange(40), np.linspace(0.77, 0.1, 40), 39)}
+    assert loss_curves(calm, 0.1).axes[0].get_yscale() == "linear"
+
+
+def test_the_accounting_figure_is_drawn_to_be_shown_near_its_natural_size(tmp_path):
+    from pwcore.plots import accounting_figure
+    steps = np.arange(30.0)
+    run = SimpleNamespace(eval_positions=steps, eval_layer_updates=steps * 4, eval_flops=steps * 1e9,
+                          eval_seconds=steps / 10, eval_loss=np.exp(-steps / 10))
+    fig = accounting_figure({"gd": run, "pw": run, "gd_multipliers": run}, 0.1)
+    fig.savefig(tmp_path / "figure.png", dpi=100, bbox_inches="tight")
+    from PIL import Image
+    width = Image.open(tmp_path / "figure.png").size[0]
+    column = 772  # the book's column at a 1400 px window (browser_tests/bookpages.py)
+    assert column / width >= 0.6, f"drawn {width} px wide: shown at {column} px it is below 60 % of its natural width"
+    assert "target 0.1" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+# --- tables ---------------------------------------------------------------------------------------------------
+
+
+def test_a_table_never_prints_a_bare_nan():
+    text = report.table([{"ratio": float("nan"), "n": 3}, {"ratio": 1.5, "n": None}],
+                        [("ratio", "GD/PW", ".2f"), ("n", "n", "d")])
+    assert "nan" not in text and "undefined" in text and "1.50" in text
+
+
+def test_the_calibration_ratio_says_why_it_is_missing():
+    from pwcore.calibration import TABLE_COLUMNS
+    fmt = dict((key, fmt) for key, _, fmt in TABLE_COLUMNS if isinstance(key, str))["ratio"]
+    assert fmt(1.25) == "1.25" and "count" in fmt(float("nan"))
+
+
+def test_the_calibration_table_pairs_counts_and_spaces_intervals():
+    import csv
+    from pwcore.calibration import TABLE_COLUMNS
+    rows = list(csv.DictReader((GENERATED / "study_calibration_cifar10_combinations.csv").open()))[:2]
+    for row in rows:  # the CSV's strings, as the page's rows would hold them
+        for key in ("initial_loss", "s", "margin"):
+            row[key] = float(row[key])
+        row["ratio"] = float(row["ratio"] or "nan")
+        row["pw_epochs_float64"] = None
+    text = report.table(rows, TABLE_COLUMNS)
+    header, rule, first = text.splitlines()[:3]
+    assert header.count("|") == len(TABLE_COLUMNS) + 1 and "combination" in header
+    assert "course, cosine, s 1, margin 1, /255, seed 1" in first
+    assert "0.00172936 – 0.00174016" in first and "121 / 97" in first and "121 / -" in first
+
+
+# --- the reproduce page's checksum tables ----------------------------------------------------------------------
+
+
+def _recorded_checksums(name):
+    notebook = json.loads((GENERATED / f"{name}.ipynb").read_text())
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            if output.get("metadata", {}).get("scrapbook", {}).get("name") == "data_checksums":
+                return output["data"]["application/papermill.record/text/markdown"]
+    raise AssertionError(f"{name} recorded no data_checksums")
+
+
+def test_the_reproduce_page_lists_the_files_the_experiments_read():
+    from pwcore.data.sources import FILES
+    text = (ROOT / "book" / "reproduce.md").read_text()
+    for name in ("experiment_cat", "experiment_cifar10_sigmoid", "experiment_mnist_sigmoid"):
+        assert _recorded_checksums(name) in text, f"reproduce.md does not show the files {name} read"
+    for relpath, checksum in re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|$", text, flags=re.M):
+        assert FILES[relpath].known_hash == checksum, f"{relpath}: reproduce.md says {checksum}"
