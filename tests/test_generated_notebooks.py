@@ -9,9 +9,9 @@ from pwcore.book.plan import reasons_text, stale
 from pwcore.book.record import read_record
 from pwcore.book.runs import load_runs
 
-# Old import paths kept (pwcore/<name>.py, pwcore.book.SUMMARY_RUN) only for notebooks executed before the
+# Old import paths kept (pwcore/<name>.py) only for notebooks executed before the
 # book layer moved into pwcore/book/.
-OLD_NAMES = {"pwcore.provenance", "pwcore.regeneration", "pwcore.plots", "pwcore.report", "pwcore.book.SUMMARY_RUN"}
+OLD_NAMES = {"pwcore.provenance", "pwcore.plots", "pwcore.report"}
 
 
 # Executed before notebooks recorded what produced them (the record came with pwcore.book.record). Each leaves
@@ -20,7 +20,6 @@ OLD_NAMES = {"pwcore.provenance", "pwcore.regeneration", "pwcore.plots", "pwcore
 # calibration searches, so they leave it over more than one session.
 UNRECORDED = {
     "experiment_cat",
-    "experiment_cat_diverged",
     "experiment_cat_epoch_rule",
     "experiment_cat_printed",
     "experiment_cifar10_calibrated",
@@ -28,15 +27,8 @@ UNRECORDED = {
     "experiment_cifar10_sigmoid",
     "experiment_mnist_calibrated",
     "experiment_mnist_cosine",
-    "experiment_mnist_sigmoid",
     "figure1",
-    "regeneration",
-    "study_accounting_cat",
     "study_accounting_ci",
-    "study_accounting_cifar10",
-    "study_accounting_mnist",
-    "study_calibration_cat",
-    "study_calibration_ci",
     "study_calibration_cifar10",
     "study_calibration_mnist",
     "study_calibration_seeds_cifar10",
@@ -45,10 +37,6 @@ UNRECORDED = {
     "study_learning_rate_ci",
     "study_learning_rate_cifar10",
     "study_learning_rate_mnist",
-    "study_reproduction_cat",
-    "study_reproduction_ci",
-    "study_reproduction_cifar10",
-    "study_reproduction_mnist",
     "study_seeds_cat",
     "study_seeds_ci",
     "study_seeds_cifar10",
@@ -110,4 +98,4 @@ def test_each_old_import_path_is_still_used_by_a_committed_notebook():
     used |= {module for module, _, _ in imported_names()}
     unused = sorted(OLD_NAMES - used)
     assert not unused, (f"no committed notebook imports {unused} any more: delete those shims "
-                        f"(pwcore/<name>.py; SUMMARY_RUN in pwcore/book/runs.py and __init__.py) and OLD_NAMES here")
+                        f"(pwcore/<name>.py) and OLD_NAMES here")

@@ -23,6 +23,6 @@ One module per concept; the core modules of pwcore never import this package.
 """
 # The committed notebook book/generated/regeneration.ipynb imports these three from here.
 from .paths import ROOT
-from .runs import SUMMARY_RUN, Run, load_runs
+from .runs import Run, load_runs
 
-__all__ = ["ROOT", "SUMMARY_RUN", "Run", "load_runs"]
+__all__ = ["ROOT", "Run", "load_runs"]

@@ -70,7 +70,11 @@ PRINT_CSS = """
   h2::after, h3::after, h4::after { content: ""; display: block; height: 8em; margin-bottom: -8em; }
   /* a heading that wraps keeps the space at its line break in the PDF's outline */
   h1, h2, h3, h4, h5 { white-space: pre-wrap; }
-  img, figure, table, .cell_output .output, .admonition { break-inside: avoid; }
+  /* figures never split; long outputs and tables may, between lines and rows, so that a heading
+     followed by one (a page's provenance table) is not left alone at the foot of a page */
+  img, figure, .admonition, tr { break-inside: avoid; }
+  table, .cell, .cell_output, .pst-scrollable-table-container { break-inside: auto !important; display: block; }
+  table { display: table !important; }
   img { max-width: 100% !important; height: auto !important; }
   /* nothing is cut at the right edge: tables and code wrap instead of scrolling */
   .pst-scrollable-table-container, .table-wrapper, div.highlight, .output { overflow: visible !important; }

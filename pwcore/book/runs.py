@@ -14,9 +14,6 @@ from pathlib import Path
 
 OUTPUT_NAME = "output_name"  # the template parameter that receives the executed notebook's name
 READ_PARAMETER = "calibrated_from"  # a parameter whose value names a run the page reads
-# The run that summarizes the others. Only the committed notebook book/generated/regeneration.ipynb
-# still imports this name (from pwcore.book); ordering now follows `reads: all` in runs.yml.
-SUMMARY_RUN = "regeneration"
 
 
 @dataclass(frozen=True)
