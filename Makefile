@@ -11,6 +11,9 @@ BIN := $(VENV)/bin
 # The data directory: $PWCORE_DATA_DIR if set, else ../shared/data beside this checkout.
 export PWCORE_DATA_DIR ?= $(abspath ../shared/data)
 PDF ?= yes
+# Sphinx rebuilds a prose page only when its own file changes, not when a notebook it pastes numbers
+# from does: start every build from scratch so no page shows a number older than its notebook.
+FRESH_BUILD := rm -rf _build/.doctrees _build/html _build/singlehtml
 
 .PHONY: book test unit notebooks html pdf browser env clean
 
@@ -23,6 +26,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 book: env
+	$(FRESH_BUILD)
 	$(BIN)/python -m pwcore.book
 ifneq ($(PDF),no)
 	$(BIN)/python -m pwcore.book.pdf
@@ -35,6 +39,7 @@ notebooks: env
 	$(BIN)/python -m pytest --nbval --nbval-current-env $$($(BIN)/python -m pwcore.book --list-validated)
 
 html: env
+	$(FRESH_BUILD)
 	$(BIN)/python -m pwcore.book --no-execute
 
 pdf: html
