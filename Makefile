@@ -22,7 +22,7 @@ env: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[book,test]"
+	$(BIN)/pip install --quiet -e ".[book,test,dask]"
 	touch $@
 
 book: env

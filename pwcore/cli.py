@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .data import DATASETS, SCALINGS, DataError, DataMissing, locate
 from .experiments import AM_INPUTS, PAPER_RESULTS, ExperimentConfig, config_run, load_data, run_experiment
-from .optimizers import ALGORITHM2_READINGS, make_optimizer
+from .optimizers import ALGORITHM2_READINGS, NAMES, make_optimizer
 from .training import STOP_RULES
 
 SWEPT = {"seed": "seed", "lr": "learning_rate", "init": "init", "s": "s", "margin": "margin"}  # flag -> config field
@@ -151,7 +151,9 @@ def _parser() -> argparse.ArgumentParser:
                                            "several values of --seed, --lr, --init, --s, --margin run their product, batched")
     defaults = ExperimentConfig()
     run.add_argument("--dataset", choices=sorted(PAPER_RESULTS), default="cat")
-    run.add_argument("--optimizer", choices=["gd", "pw"], nargs="+", default=["gd", "pw"])
+    run.add_argument("--optimizer", choices=NAMES, nargs="+", default=["gd", "pw"],
+                     help="optimizers, each from the same initial weights: the paper's two, and heavy-ball momentum "
+                          "and Adam in GD and PW form (default: gd pw)")
     run.add_argument("--lr", type=float, nargs="+", default=[defaults.learning_rate],
                      help="learning rate(s) (default %(default)s)")
     run.add_argument("--init", choices=["course", "glorot"], nargs="+", default=[defaults.init])
@@ -169,6 +171,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="input scaling: pixels / 255, or each feature standardized over the training set")
     run.add_argument("--s", type=float, nargs="+", default=[defaults.s], help="AM-softmax scale(s)")
     run.add_argument("--margin", type=float, nargs="+", default=[defaults.margin], help="AM-softmax margin(s)")
+    run.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH", default=list(defaults.hidden),
+                     help="hidden layer widths (default %(default)s: the paper's four layers)")
+    run.add_argument("--minibatch", type=int, metavar="B",
+                     help="B samples per mini-batch, each running the optimizer's whole schedule "
+                          "(default: the full batch, as the paper)")
     run.add_argument("--batch-size", type=int, metavar="N",
                      help="at most N runs per stack (1: one at a time); default: as many as fit in memory")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -218,7 +225,8 @@ def _test_file_status(test_files: tuple, download: bool) -> int:
 
 def _run(args) -> int:
     overrides = {"stream": args.stream, "stop_rule": args.stop_rule, "algorithm2": args.algorithm2,
-                 "dtype": args.dtype, "am_input": args.am_input, "scaling": args.scaling}
+                 "dtype": args.dtype, "am_input": args.am_input, "scaling": args.scaling,
+                 "hidden": tuple(args.hidden), "minibatch": args.minibatch}
     if args.target is not None:
         overrides["target"] = args.target
     if args.max_epochs is not None:
@@ -341,12 +349,13 @@ def _write_json(path, summary: dict) -> None:
 
 
 def _summary(result) -> dict:
-    paper = PAPER_RESULTS[result.config.dataset]
+    paper, config = PAPER_RESULTS[result.config.dataset], result.config
+    as_paper = config.target == paper["target"] and config.minibatch is None and config.hidden == (20, 7, 5)
     rows = {}
     for name, history in result.histories.items():
         row = history.summary()
         row["test_accuracy"] = result.test_accuracy.get(name)
-        row["paper_epochs"] = paper[f"{name}_epochs"] if result.config.target == paper["target"] else None
+        row["paper_epochs"] = paper.get(f"{name}_epochs") if as_paper else None  # the paper ran GD and PW only
         row["paper_seconds"] = paper[f"{name}_seconds"] if row["paper_epochs"] is not None else None
         rows[name] = row
     return {"config": result.config.as_dict(), "initial_loss": result.initial_loss, "runs": rows,

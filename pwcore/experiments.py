@@ -42,7 +42,10 @@ class ExperimentConfig:
     design.md open question 4). ``scaling`` is the input scaling (pixels ``"255"``
     or ``"standardized"`` per feature, see :func:`pwcore.data.load_dataset`). ``am_input`` applies to multi-class data: what
     AM-softmax is applied to, ``"sigmoid"`` outputs or ``"cosine"`` logits of a
-    cosine last layer (design.md open question 6).
+    cosine last layer (design.md open question 6). ``hidden`` are the hidden layers'
+    widths (the paper's 20, 7, 5: four layers). ``minibatch`` is the samples per
+    mini-batch (None: the full batch, as the paper) and ``shuffle_seed`` seeds their
+    order (:mod:`pwcore.minibatch`).
     """
 
     dataset: str = "cat"
@@ -60,6 +63,8 @@ class ExperimentConfig:
     s: float = 1.0
     margin: float = 1.0
     scaling: str = "255"
+    minibatch: int | None = None
+    shuffle_seed: int = 0
 
     def __post_init__(self):
         if self.am_input not in AM_INPUTS:
@@ -142,7 +147,8 @@ def config_run(config: ExperimentConfig, data, name: str, multipliers=None) -> R
                          f"load them with pwcore.experiments.load_data(config)")
     net, loss = build(config, data.n_features, data.n_classes)
     optimizer = make_optimizer(name, config.learning_rate, config.algorithm2, multipliers)
-    return Run(net, loss, optimizer, config.target, config.max_epochs, config.stop_rule)
+    return Run(net, loss, optimizer, config.target, config.max_epochs, config.stop_rule, config.minibatch,
+               config.shuffle_seed)
 
 
 def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw"), progress=False,

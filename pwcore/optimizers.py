@@ -22,13 +22,17 @@ what is recomputed between sub-steps:
     it are not recomputed, so the next sub-step starts from a stale output.
 
 An optimizer object also carries one run's learning rate and per-layer
-multipliers; the runs of a stack share the schedule and each has its own rates.
+multipliers, and its update rule (:mod:`pwcore.rules`: plain, heavy-ball
+momentum or Adam; each schedule applies the rule to every layer it updates);
+the runs of a stack share the schedule and the rule, and each has its own rates.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 import numpy as np
+
+from .rules import RULES, Plain, make_rule
 
 # observe(losses of shape (R,), sub-step) -> True while some run of the stack goes on
 Observe = Callable[[np.ndarray, int], bool]
@@ -52,15 +56,20 @@ class LayerwiseOptimizer:
         Step size ``eta`` (> 0).
     layer_multipliers : sequence of float, optional
         Per-layer factors on the learning rate, input layer first (default all 1).
+    rule : pwcore.rules.Plain, optional
+        How each updated layer's gradient becomes its step (default :class:`~pwcore.rules.Plain`).
     """
 
     name = "layerwise"
     algorithm2 = "prose"
 
-    def __init__(self, learning_rate: float, layer_multipliers=None):
+    def __init__(self, learning_rate: float, layer_multipliers=None, rule=None):
         self.learning_rate = _check_learning_rate(learning_rate)
         self.layer_multipliers = None if layer_multipliers is None else [
             _check_learning_rate(f) for f in layer_multipliers]
+        self.rule = Plain() if rule is None else rule
+        if self.rule.name != "plain":
+            self.name = f"{type(self).name}-{self.rule.name}".removeprefix("gd-")  # "momentum", "pw-adam", ...
 
     def depths(self, n_layers: int) -> list:
         """How many of the last layers each sub-step updates."""
@@ -108,7 +117,8 @@ def run_epoch(stack, optimizer: LayerwiseOptimizer, observe: Observe) -> bool:
     stack
         Holds ``net`` (the runs' :class:`~pwcore.network.Network`), ``batch``
         (their :class:`~pwcore.batch.Batch`), ``loss`` and ``rates`` of shape
-        ``(R, L)``; ``observe`` may narrow all four to the runs that go on.
+        ``(R, L)``, and ``update`` (the rule's, see :meth:`pwcore.batch.Batch.step`;
+        None for the plain step); ``observe`` may narrow them to the runs that go on.
     optimizer : LayerwiseOptimizer
         The schedule (its own rates are not used here: each run's are in ``stack.rates``).
 
@@ -124,19 +134,24 @@ def run_epoch(stack, optimizer: LayerwiseOptimizer, observe: Observe) -> bool:
         if not observe(stack.batch.losses(stack.net, stack.loss), substep):
             return False
         step = stack.batch.step_printed if printed else stack.batch.step
-        step(stack.net, depth, stack.rates)
+        step(stack.net, depth, stack.rates, stack.update)
     return True
 
 
 OPTIMIZERS = {"gd": GradientDescent, "pw": PositionWise, "pw-printed": PositionWisePrinted}
+NAMES = ("gd", "pw", *(name for rule in RULES if rule != "plain" for name in (rule, f"pw-{rule}")))
 
 
-def make_optimizer(name: str, learning_rate: float, algorithm2: str = "prose", layer_multipliers=None):
-    """Build an optimizer: ``"gd"`` or ``"pw"`` (with ``algorithm2`` "prose" or "printed")."""
+def make_optimizer(name: str, learning_rate: float, algorithm2: str = "prose", layer_multipliers=None,
+                   **rule_options):
+    """Build an optimizer by name: ``"gd"``, ``"pw"`` (with ``algorithm2`` "prose" or "printed"), or a rule
+    in GD or PW form: ``"momentum"``, ``"pw-momentum"``, ``"adam"``, ``"pw-adam"`` (``rule_options``: its
+    hyperparameters, see :mod:`pwcore.rules`)."""
     if algorithm2 not in ALGORITHM2_READINGS:
         raise ValueError(f"unknown Algorithm 2 reading {algorithm2!r}: choose one of {ALGORITHM2_READINGS}")
-    if name == "pw" and algorithm2 == "printed":
-        name = "pw-printed"
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}: choose 'gd' or 'pw'")
-    return OPTIMIZERS[name](learning_rate, layer_multipliers)
+    if name not in NAMES:
+        raise ValueError(f"unknown optimizer {name!r}: choose one of {NAMES}")
+    schedule, _, rule = name.partition("-") if name.startswith("pw") else ("gd", "", name.removeprefix("gd"))
+    if schedule == "pw" and algorithm2 == "printed":
+        schedule = "pw-printed"
+    return OPTIMIZERS[schedule](learning_rate, layer_multipliers, make_rule(rule or "plain", **rule_options))

@@ -3,7 +3,10 @@
 Each function builds the runs of a sweep from :func:`pwcore.experiments.config_run`,
 trains them batched (:func:`pwcore.training.train_runs`: runs of one optimizer
 kind share a stack) on an already loaded dataset, and returns plain rows (lists
-of dicts) for tables and plots. ``log`` receives progress lines.
+of dicts) for tables and plots. ``log`` receives progress lines; ``batch_size``
+and ``executor`` go to :func:`~pwcore.training.train_runs` (the executor says where
+the stacks train: here by default, or on a Dask cluster, :mod:`pwcore.executors`).
+The runs that time an optimizer alone always train here, one at a time.
 
 Seconds to the target in the seed and learning-rate sweeps are *fractional
 epochs times the seconds per epoch of that optimizer trained alone* (measured
@@ -21,11 +24,14 @@ from dataclasses import replace
 import numpy as np
 
 from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
+from .executors import Here
+from .optimizers import NAMES
 from .training import Run, below_target, train_runs
 
 OPTIMIZERS = ("gd", "pw")
 CONTROL = "gd_multipliers"  # GD with PW's per-layer update counts as rate multipliers
-SWEPT = (*OPTIMIZERS, CONTROL)
+SWEPT = (*OPTIMIZERS, CONTROL)  # the paper's two and the control: what the learning-rate sweeps compare
+KNOWN = (*NAMES, CONTROL)  # every optimizer a sweep may train, momentum and Adam included
 
 
 def epochs_to_target(history, target: float, rule: str = "evaluation"):
@@ -41,8 +47,9 @@ def epochs_to_target(history, target: float, rule: str = "evaluation"):
 def optimizer_run(config: ExperimentConfig, data, name: str) -> Run:
     """A run of ``name`` from ``config``'s initial network (built afresh) on ``data``.
 
-    ``name`` is one of :data:`SWEPT`: ``"gd"``, ``"pw"``, or the control ``"gd_multipliers"``, GD whose
-    layer ``l`` (from the input) has ``l`` times the learning rate: PW's updates of that layer per epoch.
+    ``name`` is one of :data:`KNOWN`: ``"gd"``, ``"pw"``, momentum or Adam in either schedule
+    (:data:`pwcore.optimizers.NAMES`), or the control ``"gd_multipliers"``, GD whose layer ``l`` (from the
+    input) has ``l`` times the learning rate: PW's updates of that layer per epoch.
     """
     _check_optimizers([name])
     if name == CONTROL:
@@ -54,20 +61,20 @@ def seconds_per_epoch(config: ExperimentConfig, data, names=OPTIMIZERS, epochs: 
     """Seconds per epoch of each optimizer trained alone from ``config``'s network: the median of
     ``repeats`` runs of ``epochs`` epochs, the optimizers' runs taking turns (so load reaches all alike).
 
-    ``names`` are optimizers of :data:`SWEPT` (the control included). Returns ``{name: seconds}``.
+    ``names`` are optimizers of :data:`KNOWN` (the control included). Returns ``{name: seconds}``.
     """
     timed = replace(config, target=None, max_epochs=epochs)
     seconds = {name: [] for name in names}
     for _ in range(repeats):
         for name in names:
-            history = train_runs([optimizer_run(timed, data, name)], data.X_train, data.y_train)[0]
+            history = train_runs([optimizer_run(timed, data, name)], data.X_train, data.y_train, executor=Here())[0]
             # from the first loss evaluation to the last: exactly `epochs` epochs of work
             seconds[name].append(float(history.eval_seconds[-1] - history.eval_seconds[0]) / epochs)
     return {name: statistics.median(values) for name, values in seconds.items()}
 
 
 def reproduction_grid(data, base: ExperimentConfig, grid: dict, algorithm2=("prose", "printed"), log=print,
-                      batch_size: int | None = None) -> list:
+                      batch_size: int | None = None, executor=None) -> list:
     """GD and PW epochs to target for every combination of ``grid`` values, all runs batched.
 
     Parameters
@@ -97,7 +104,7 @@ def reproduction_grid(data, base: ExperimentConfig, grid: dict, algorithm2=("pro
         combinations.append((overrides, config, runs, initial, uninformative))
     every_run = [run for combination in combinations for run in combination[2].values()]
     log(f"{len(combinations)} combinations, {len(every_run)} runs")
-    histories = iter(train_runs(every_run, data.X_train, data.y_train, batch_size, log=log))
+    histories = iter(train_runs(every_run, data.X_train, data.y_train, batch_size, log=log, executor=executor))
     rows = []
     for overrides, config, runs, initial, uninformative in combinations:
         trained = {key: next(histories) for key in runs}
@@ -145,14 +152,14 @@ def _distance(row: dict, paper: dict):
     return best
 
 
-def seed_study(data, base: ExperimentConfig, seeds, log=print, batch_size: int | None = None) -> list:
+def seed_study(data, base: ExperimentConfig, seeds, log=print, batch_size: int | None = None, executor=None) -> list:
     """Epochs and seconds to target of GD and PW for each seed (each seed's two runs from the same weights).
 
     Seconds are fractional epochs times each optimizer's seconds per epoch alone (:func:`seconds_per_epoch`).
     """
     seeds = [int(seed) for seed in seeds]
     runs = [config_run(replace(base, seed=seed), data, name) for name in OPTIMIZERS for seed in seeds]
-    histories = train_runs(runs, data.X_train, data.y_train, batch_size, log=log)
+    histories = train_runs(runs, data.X_train, data.y_train, batch_size, log=log, executor=executor)
     cost = seconds_per_epoch(base, data)
     by_name = {name: histories[k * len(seeds):(k + 1) * len(seeds)] for k, name in enumerate(OPTIMIZERS)}
     rows = []
@@ -202,7 +209,7 @@ CLAIMS = ("PW has an advantage", "PW is slower", "inconclusive")
 
 
 def rate_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=SWEPT, max_extensions: int = 6,
-               log=print, batch_size: int | None = None) -> tuple:
+               log=print, batch_size: int | None = None, executor=None) -> tuple:
     """Epochs and seconds to target of each optimizer at each learning rate and seed, the grid extended
     until each optimizer's best rate is interior.
 
@@ -224,7 +231,7 @@ def rate_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=S
         At least two, distinct. A seed gives every optimizer and rate the same initial weights, so runs
         pair by seed (:func:`paired_ratio`).
     optimizers : sequence of str
-        Names of :data:`SWEPT`.
+        Names of :data:`KNOWN` (default :data:`SWEPT`, the paper's two and the control).
     max_extensions : int
         How many rates an optimizer may add beyond the grid; its summary says ``capped`` if its best
         rate is still at an end of its rates because of this limit.
@@ -252,7 +259,8 @@ def rate_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=S
             break
         log(f"round {round_}: {len(jobs)} runs")
         runs = [optimizer_run(replace(base, learning_rate=rate, seed=seed), data, name) for name, rate, seed in jobs]
-        for (name, rate, seed), h in zip(jobs, train_runs(runs, data.X_train, data.y_train, batch_size, log=log)):
+        for (name, rate, seed), h in zip(jobs, train_runs(runs, data.X_train, data.y_train, batch_size, log=log,
+                                                                   executor=executor)):
             rows.append({"optimizer": name, "learning_rate": rate, "seed": seed, "round": round_, "status": h.status,
                          "epochs": h.epochs_completed, "elapsed": h.epochs_elapsed,
                          "seconds": h.epochs_elapsed * cost[name], "final_loss": h.final_loss})
@@ -440,9 +448,9 @@ def _or(value, default):
 
 def _check_optimizers(names) -> tuple:
     names = tuple(names)
-    unknown = [name for name in names if name not in SWEPT]
+    unknown = [name for name in names if name not in KNOWN]
     if unknown or len(set(names)) != len(names) or not names:
-        raise ValueError(f"optimizers must be distinct names from {SWEPT}; got {names}"
+        raise ValueError(f"optimizers must be distinct names from {KNOWN}; got {names}"
                          + (f" (unknown optimizer {unknown[0]!r})" if unknown else ""))
     return names
 
@@ -485,7 +493,7 @@ def float32_runs(config: ExperimentConfig) -> dict:
 
 def _alone(runs: dict, data) -> dict:
     """``{key: Run}`` trained one at a time (stacks of one, so each run's seconds are its own): ``{key: History}``."""
-    return dict(zip(runs, train_runs(runs.values(), data.X_train, data.y_train, batch_size=1)))
+    return dict(zip(runs, train_runs(runs.values(), data.X_train, data.y_train, batch_size=1, executor=Here())))
 
 
 def per_epoch_cost(history) -> dict:

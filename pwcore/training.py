@@ -17,7 +17,9 @@ import numpy as np
 
 from .accounting import Tally
 from .batch import Batch
+from .executors import resolve
 from .memory import stack_sizes
+from .minibatch import run_minibatch_epoch
 from .network import Network
 from .optimizers import LayerwiseOptimizer, run_epoch
 
@@ -181,6 +183,10 @@ class Run:
     stop_rule : {"epoch", "evaluation"}
         When the loss is compared with ``target``: see :func:`below_target`.
         A run stopped part-way through an epoch counts that epoch.
+    minibatch : int, optional
+        Samples per mini-batch (:mod:`pwcore.minibatch`); default None, the full batch.
+    shuffle_seed : int
+        Seeds the order of the samples of a mini-batch run (shared by the runs of a stack).
     """
 
     net: Network
@@ -189,9 +195,12 @@ class Run:
     target: float | None = None
     max_epochs: int = 1000
     stop_rule: str = "epoch"
+    minibatch: int | None = None
+    shuffle_seed: int = 0
 
     def __post_init__(self):
         _check_train_arguments(self.target, self.max_epochs, self.stop_rule)
+        _check_minibatch(self.minibatch, self.optimizer)
         if self.net.n_runs != 1:
             raise ValueError(f"a Run trains one network, got a stack of {self.net.n_runs}: "
                              "make one Run per network (Network.select)")
@@ -204,8 +213,9 @@ class Run:
     def stack_key(self) -> tuple:
         """Runs with equal keys can share a stack."""
         net = self.net
-        return (type(self.optimizer), type(self.loss), getattr(self.loss, "n_outputs", None),
-                tuple(net.sizes), tuple(net.activation_names), net.output_layer, net.dtype.name)
+        return (type(self.optimizer), self.optimizer.rule.key(), type(self.loss), getattr(self.loss, "n_outputs", None),
+                tuple(net.sizes), tuple(net.activation_names), net.output_layer, net.dtype.name,
+                self.minibatch, self.shuffle_seed if self.minibatch else None)
 
 
 def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=None,
@@ -236,7 +246,7 @@ def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=No
 
 
 def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None, progress=False,
-               n_parts: int | None = None, log=None, report=None) -> list:
+               n_parts: int | None = None, log=None, report=None, executor=None) -> list:
     """Train every run of ``runs`` on ``(X, y)``, in stacks; each run's network is trained in place.
 
     Parameters
@@ -256,7 +266,10 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
     report : callable, optional
         Receives a :class:`Progress` for each run of a stack after each epoch it
         trained in (the last one once it ended); it reads what the runs recorded
-        and computes nothing.
+        and computes nothing. Only when training here.
+    executor : optional
+        Where the stacks are trained (:func:`pwcore.executors.resolve`): default here, one after
+        another, or on the Dask cluster named by ``PWCORE_DASK_SCHEDULER``.
 
     Returns
     -------
@@ -267,29 +280,46 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
     if not runs:
         return []
     _check_finite(X, y)
-    groups = {}
-    for index, run in enumerate(runs):
-        groups.setdefault(run.stack_key(), []).append(index)
+    executor = resolve(executor)
+    if not executor.local and (report is not None or progress):
+        raise ValueError("report and progress show the runs as they train here: leave them out to train on a "
+                         "cluster, or unset PWCORE_DASK_SCHEDULER")
+    chunks = _stacks(runs, X.shape[1], batch_size)
+    trained = executor.map(_train_stack, [([runs[i] for i in chunk], chunk) for chunk in chunks],
+                           X, y, progress, n_parts, report)
     histories = [None] * len(runs)
-    for indices in groups.values():
-        sizes = stack_sizes(len(indices), runs[indices[0]].net, X.shape[1], batch_size)
-        start = 0
-        for size in sizes:
-            chunk = indices[start:start + size]
-            start += size
-            if log is not None:
-                log(f"stack of {len(chunk)} {runs[chunk[0]].optimizer.name} run(s)")
-            for index, history in zip(chunk, _train_stack(runs, chunk, X, y, progress, n_parts, report)):
-                histories[index] = history
+    for chunk in chunks:
+        if log is not None:
+            log(f"stack of {len(chunk)} {runs[chunk[0]].optimizer.name} run(s)")
+        for index, (history, net) in zip(chunk, next(trained)):
+            if net is not runs[index].net:  # trained elsewhere: its weights, into this run's network
+                runs[index].net.assign(net)
+            histories[index] = history
     return histories
 
 
-class Stack:
-    """Runs trained as one computation: what :func:`pwcore.optimizers.run_epoch` needs.
+def _stacks(runs: list, m: int, batch_size: int | None) -> list:
+    """The indices into ``runs`` of each stack: runs that can share one (:meth:`Run.stack_key`), as many as fit."""
+    groups = {}
+    for index, run in enumerate(runs):
+        groups.setdefault(run.stack_key(), []).append(index)
+    chunks = []
+    for indices in groups.values():
+        start = 0
+        for size in stack_sizes(len(indices), runs[indices[0]].net, m, batch_size):
+            chunks.append(indices[start:start + size])
+            start += size
+    return chunks
 
-    ``net`` (the runs' networks stacked), ``batch``, ``loss`` (their losses stacked) and
-    ``rates`` of shape ``(R, L)`` narrow to the runs still training as runs leave
-    (:meth:`observe`); each run's trained weights are written back into its own network.
+
+class Stack:
+    """Runs trained as one computation: what :func:`pwcore.optimizers.run_epoch` (or, for mini-batches,
+    :func:`pwcore.minibatch.run_minibatch_epoch`) needs.
+
+    ``net`` (the runs' networks stacked), ``batch``, ``loss`` (their losses stacked),
+    ``rates`` of shape ``(R, L)`` and the update rule's state narrow to the runs still
+    training as runs leave (:meth:`observe`); each run's trained weights are written back
+    into its own network.
     """
 
     def __init__(self, runs, X, y, n_parts=None):
@@ -300,9 +330,20 @@ class Stack:
         L = self.net.n_layers
         # each run's rates in float64, rounded once to the dtype (as a Python float is against a float32 array)
         self.rates = np.array([run.optimizer.rates(L) for run in runs], float).astype(self.net.dtype)
-        substeps = len(runs[0].optimizer.depths(L))
+        self.rule = runs[0].optimizer.rule
+        self.rule_state = self.rule.new_state(self.net)
+        self.X, self.y, self.minibatch = X, y, runs[0].minibatch
+        self.shuffle = np.random.default_rng(runs[0].shuffle_seed) if self.minibatch else None
+        substeps = 1 if self.minibatch else len(runs[0].optimizer.depths(L))  # loss evaluations per epoch
         self.recorders = [_Recorder(run, substeps, len(runs)) for run in runs]
         self.epoch, self.seconds, self._clock = 0, 0.0, time.perf_counter()
+
+    @property
+    def update(self):
+        """The rule's update of one layer (:meth:`pwcore.batch.Batch.step`), or None for the plain step."""
+        if self.rule.name == "plain":
+            return None
+        return lambda net, l, dW, db, rates: self.rule.apply(self.rule_state, net, l, dW, db, rates)
 
     def observe(self, losses: np.ndarray, substep: int) -> bool:
         """Record every run's loss and let the finished runs leave; True while some run goes on."""
@@ -326,11 +367,11 @@ class Stack:
             self.batch.select(keep)
             self.loss = self.loss.select(keep)
             self.rates = self.rates[keep]
+            self.rule.select(self.rule_state, keep)
 
 
-def _train_stack(all_runs, indices, X, y, progress, n_parts, report=None) -> list:
-    """Train the runs ``all_runs[i]`` for ``i`` in ``indices`` as one stack; their histories, in that order."""
-    runs = [all_runs[i] for i in indices]
+def _train_stack(runs, indices, X, y, progress, n_parts, report=None) -> list:
+    """Train ``runs`` (numbered ``indices`` in the caller's list) as one stack: ``[(History, trained Network)]``."""
     stack = Stack(runs, X, y, n_parts)
     recorders = list(stack.recorders)
     numbered = list(zip(indices, recorders))
@@ -342,7 +383,7 @@ def _train_stack(all_runs, indices, X, y, progress, n_parts, report=None) -> lis
             while going:
                 stack.epoch += 1
                 training = [(i, r) for i, r in numbered if not r.ended] if report is not None else []
-                going = run_epoch(stack, optimizer, stack.observe)
+                going = (run_minibatch_epoch if stack.minibatch else run_epoch)(stack, optimizer, stack.observe)
                 if bar is not None and stack.epoch <= bar.total:
                     bar.update(1)
                     bar.set_postfix(runs=len(stack.runs), loss=f"{min(r.last_loss for r in recorders):.5g}",
@@ -352,7 +393,7 @@ def _train_stack(all_runs, indices, X, y, progress, n_parts, report=None) -> lis
     finally:  # an interrupted bar is closed too, so that what follows it starts on a line of its own
         if bar is not None:
             bar.close()
-    return [recorder.history for recorder in recorders]
+    return [(recorder.history, run.net) for recorder, run in zip(recorders, runs)]
 
 
 class _Recorder:
@@ -423,6 +464,16 @@ def _check_train_arguments(target, max_epochs, stop_rule):
     if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float, np.number))
                                or not np.isfinite(target)):
         raise ValueError(f"target must be a finite number or None, got {target!r}")
+
+
+def _check_minibatch(minibatch, optimizer) -> None:
+    if minibatch is None:
+        return
+    if isinstance(minibatch, bool) or not isinstance(minibatch, (int, np.integer)) or minibatch < 1:
+        raise ValueError(f"minibatch must be a positive number of samples or None (the full batch), got {minibatch!r}")
+    if optimizer.algorithm2 == "printed":
+        raise ValueError("Algorithm 2 as printed is defined for the full batch only: use the prose reading "
+                         "(algorithm2='prose') with mini-batches")
 
 
 def _check_finite(X: np.ndarray, y) -> None:

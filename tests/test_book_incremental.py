@@ -1,7 +1,9 @@
 """Incremental regeneration on a tiny book: fingerprints, records, the plan and its reasons, --force, --dry-run.
 
 The tiny book has three runs: ``a`` and ``c`` read nothing, ``b`` reads ``a`` (``calibrated_from``), and
-``summary`` reads all. Its "pwcore" is a folder of this test's own, so a change to it is simulated safely.
+``summary`` reads all. Its "pwcore" is a package of this test's own, ``pkg``, so a change to it is simulated
+safely: the templates import ``pkg.core`` (which imports ``pkg.helper``); ``pkg.extra`` no template imports.
+The fingerprint reads the imports statically, so the kernel need not find ``pkg``.
 """
 import json
 import shutil
@@ -13,11 +15,13 @@ import pytest
 from conftest import myst_notebook
 from pwcore.book import cli
 from pwcore.book.execution import check_kernel_source
-from pwcore.book.fingerprint import Fingerprint, fingerprints, package_digest
+from pwcore.book.fingerprint import Fingerprint, fingerprints, module_hashes
+from pwcore.book.imports import module_files
 from pwcore.book.plan import FORCED, plan, reasons_text, stale
-from pwcore.book.record import Record, read_record, records_table
+from pwcore.book.record import Record, from_metadata as read_record_from, read_record, records_table
 from pwcore.book.runs import load_runs
 
+IMPORT = "try:\n    import pkg.core\nexcept ImportError:\n    pass\n"
 RUNS = """\
 a:
   template: value.md
@@ -38,11 +42,14 @@ summary:
 def executed(tmp_path_factory):
     """The tiny book executed once by ``python -m pwcore.book --no-html``."""
     root = tmp_path_factory.mktemp("book")
-    (root / "value.md").write_text(myst_notebook("value = 0", "print(value * 2)"))
-    (root / "reader.md").write_text(myst_notebook("calibrated_from = None", "print('reads', calibrated_from)"))
+    (root / "value.md").write_text(myst_notebook("value = 0", IMPORT + "print(value * 2)"))
+    (root / "reader.md").write_text(myst_notebook("calibrated_from = None", IMPORT + "print('reads', calibrated_from)"))
     (root / "runs.yml").write_text(RUNS)
     (root / "pkg").mkdir()
-    (root / "pkg" / "core.py").write_text("x = 1\n")
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "core.py").write_text("from .helper import y\nx = 1\n")
+    (root / "pkg" / "helper.py").write_text("y = 1\n")
+    (root / "pkg" / "extra.py").write_text("z = 1\n")
     assert cli.main(_arguments(root), package_dir=root / "pkg") == 0
     return root
 
@@ -75,10 +82,10 @@ def test_a_second_run_re_executes_nothing_and_says_so(book, capsys):
 
 
 def test_a_change_to_pwcore_re_executes_every_notebook(book, capsys):
-    (book / "pkg" / "core.py").write_text("x = 2\n")
-    assert _plan(book) == {"a": ("pwcore changed",), "b": ("pwcore changed", "depends on a"),
-                           "c": ("pwcore changed",), "summary": ("pwcore changed", "depends on a", "depends on b",
-                                                                 "depends on c")}
+    (book / "pkg" / "helper.py").write_text("y = 2\n")  # imported by pkg.core, which every template imports
+    changed = "pwcore changed: helper.py"
+    assert _plan(book) == {"a": (changed,), "b": (changed, "depends on a"), "c": (changed,),
+                           "summary": (changed, "depends on a", "depends on b", "depends on c")}
     before = _mtimes(book)
     assert cli.main(_arguments(book), package_dir=book / "pkg") == 0
     out = capsys.readouterr().out
@@ -87,8 +94,14 @@ def test_a_change_to_pwcore_re_executes_every_notebook(book, capsys):
     assert _plan(book) == {}
 
 
+def test_a_module_no_template_imports_re_executes_nothing(book):
+    (book / "pkg" / "extra.py").write_text("z = 2\n")
+    (book / "pkg" / "new_module.py").write_text("w = 1\n")
+    assert _plan(book) == {}
+
+
 def test_a_changed_template_re_executes_the_runs_of_it_and_their_readers_only(book):
-    (book / "reader.md").write_text(myst_notebook("calibrated_from = None", "print('now reads', calibrated_from)"))
+    (book / "reader.md").write_text(myst_notebook("calibrated_from = None", IMPORT + "print('now', calibrated_from)"))
     assert _plan(book) == {"b": ("template changed",), "summary": ("depends on b",)}
 
 
@@ -99,7 +112,7 @@ def test_changed_parameters_re_execute_that_run_and_its_readers(book):
 
 
 def test_a_stale_notebook_is_reported_with_its_reason(book):
-    (book / "value.md").write_text(myst_notebook("value = 0", "print(value * 3)"))
+    (book / "value.md").write_text(myst_notebook("value = 0", IMPORT + "print(value * 3)"))
     (book / "out" / "orphan.ipynb").write_text((book / "out" / "a.ipynb").read_text())
     unrecorded = nbformat.read(book / "out" / "c.ipynb", as_version=4)
     del unrecorded.metadata["pwcore"]["sources"]
@@ -113,7 +126,7 @@ def test_a_stale_notebook_is_reported_with_its_reason(book):
 def test_a_missing_notebook_and_an_edited_record_are_reasons(book):
     (book / "out" / "a.ipynb").unlink()
     edited = nbformat.read(book / "out" / "c.ipynb", as_version=4)
-    edited.metadata["pwcore"]["sources"]["pwcore"] = "0" * 64  # its hash no longer matches its parts
+    edited.metadata["pwcore"]["sources"]["pwcore"]["core.py"] = "0" * 64  # its hash no longer matches its parts
     nbformat.write(edited, book / "out" / "c.ipynb")
     assert _plan(book)["a"] == ("no notebook",)
     assert _plan(book)["c"] == ("no record",)
@@ -125,12 +138,12 @@ def test_force_re_executes_every_run_and_only_selects_a_run_and_its_readers(book
 
 
 def test_a_dry_run_lists_the_plan_and_executes_nothing(book, capsys):
-    (book / "pkg" / "new_module.py").write_text("y = 1\n")
+    (book / "pkg" / "core.py").write_text("from .helper import y\nx = 2\n")
     before = _mtimes(book)
     assert cli.main(_arguments(book, "--dry-run"), package_dir=book / "pkg") == 0
     out = capsys.readouterr().out
     assert "4 of 4 notebooks to re-execute" in out
-    assert "summary  pwcore changed, depends on a, b, c  [last time" in out
+    assert "summary  pwcore changed: core.py, depends on a, b, c  [last time" in out
     assert _mtimes(book) == before
 
 
@@ -145,38 +158,54 @@ def test_each_notebook_records_its_fingerprint_commit_and_template(executed):
 
 
 def test_the_fingerprint_hash_covers_every_part():
-    base = Fingerprint("t", "p", "c", {"a": "h"})
-    variants = [Fingerprint("T", "p", "c", {"a": "h"}), Fingerprint("t", "P", "c", {"a": "h"}),
-                Fingerprint("t", "p", "C", {"a": "h"}), Fingerprint("t", "p", "c", {"a": "H"}),
-                Fingerprint("t", "p", "c", {})]
-    assert len({base.hash} | {v.hash for v in variants}) == 6
+    base = Fingerprint("t", "p", {"m.py": "c"}, {"a": "h"})
+    variants = [Fingerprint("T", "p", {"m.py": "c"}, {"a": "h"}), Fingerprint("t", "P", {"m.py": "c"}, {"a": "h"}),
+                Fingerprint("t", "p", {"m.py": "C"}, {"a": "h"}), Fingerprint("t", "p", {"n.py": "c"}, {"a": "h"}),
+                Fingerprint("t", "p", {"m.py": "c"}, {"a": "H"}), Fingerprint("t", "p", {"m.py": "c"}, {})]
+    assert len({base.hash} | {v.hash for v in variants}) == 7
     assert Fingerprint.from_dict(json.loads(json.dumps(base.as_dict()))) == base
 
 
-def test_the_pwcore_digest_follows_python_files_and_their_paths_only(tmp_path):
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "a.py").write_text("x = 1\n")
-    first = package_digest(tmp_path)
-    (tmp_path / "notes.txt").write_text("not source")
-    (tmp_path / "__pycache__").mkdir()
-    (tmp_path / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
-    assert package_digest(tmp_path) == first
-    (tmp_path / "a.py").rename(tmp_path / "sub" / "a.py")
-    assert package_digest(tmp_path) != first
-    with pytest.raises(FileNotFoundError, match="holds no \\*.py file"):
-        package_digest(tmp_path / "sub" / "missing")
+def test_a_record_of_the_older_form_reads_as_none():
+    older = {"template": "t", "parameters": "p", "pwcore": "0" * 64, "reads": {}, "hash": "h"}
+    with pytest.raises(ValueError, match="older form .* re-execute the notebook"):
+        Fingerprint.from_dict(older)
+    assert Record(fingerprint=None) == read_record_from({"pwcore": {"sources": older}})
 
 
-def test_in_a_git_checkout_only_tracked_files_count(tmp_path):
-    git = lambda *args: subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
-    git("init", "-q")
-    (tmp_path / "a.py").write_text("x = 1\n")
-    git("add", "a.py")
-    tracked = package_digest(tmp_path)
-    (tmp_path / "scratch.py").write_text("untracked, so a fresh clone would not have it\n")
-    assert package_digest(tmp_path) == tracked
-    (tmp_path / "a.py").write_text("x = 2\n")  # a tracked file's content counts as it is on disk
-    assert package_digest(tmp_path) != tracked
+def _package(root, files: dict):
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_the_modules_a_source_runs_are_followed_through_the_package(tmp_path):
+    pkg = _package(tmp_path / "pkg", {
+        "__init__.py": "from .a import f\n",
+        "a.py": "def f():\n    from . import b  # inside a function: still counted\n",
+        "b.py": "import importlib\nimportlib.import_module('pkg.sub.c')\n",
+        "sub/__init__.py": "", "sub/c.py": "from ..d import g\n", "d.py": "g = 1\n",
+        "unused.py": "import pkg.a\n", "sub/unused.py": "",
+    })
+    files = {path.relative_to(pkg).as_posix() for path in module_files("from pkg.sub import c\n", pkg)}
+    assert files == {"__init__.py", "a.py", "b.py", "sub/__init__.py", "sub/c.py", "d.py"}
+    assert module_files("import numpy\nfrom pkg import f\n", pkg) == [pkg / "__init__.py", pkg / "a.py", pkg / "b.py",
+                                                                       pkg / "d.py", pkg / "sub/__init__.py",
+                                                                       pkg / "sub/c.py"]
+    assert module_files("import os\n", pkg) == []
+
+
+def test_module_hashes_name_each_file_and_refuse_a_folder_that_is_no_package(tmp_path):
+    pkg = _package(tmp_path / "pkg", {"__init__.py": "", "core.py": "x = 1\n", "other.py": ""})
+    (tmp_path / "t.md").write_text(myst_notebook("v = 0", "%matplotlib inline\nimport pkg.core"))
+    hashes = module_hashes(tmp_path / "t.md", pkg)
+    assert sorted(hashes) == ["__init__.py", "core.py"] and all(len(h) == 64 for h in hashes.values())
+    with pytest.raises(FileNotFoundError, match="not a Python package"):
+        module_hashes(tmp_path / "t.md", tmp_path)
+    (tmp_path / "bad.md").write_text(myst_notebook("v = 0", "import pkg.core\nif True print(1)"))
+    with pytest.raises(ValueError, match="bad.md: a code cell does not parse"):
+        module_hashes(tmp_path / "bad.md", pkg)
 
 
 def test_reasons_read_as_one_line():

@@ -17,6 +17,7 @@ class OneRun:
     def __init__(self, net, X, y, optimizer, n_parts=1):
         self.net, self.batch, self.loss = net, Batch(net, X, y, n_parts), LOSS
         self.rates = np.array([optimizer.rates(net.n_layers)]).astype(net.dtype)
+        self.update = None  # the plain step
 
 
 def run_epochs(net, X, y, optimizer, epochs=1, n_parts=1, observe=lambda losses, substep: True):

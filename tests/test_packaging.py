@@ -15,7 +15,7 @@ def normalize(requirement: str) -> str:
 def test_environment_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = project["dependencies"] + project["optional-dependencies"]["book"] + \
-        project["optional-dependencies"]["test"]
+        project["optional-dependencies"]["test"] + project["optional-dependencies"]["dask"]
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in environment["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
     pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))

@@ -9,6 +9,7 @@ import pytest
 
 from pwcore import (AdditiveMarginSoftmax, BinaryCrossEntropy, GradientDescent, PositionWise,
                     PositionWisePrinted, train)
+from pwcore.rules import make_rule
 from conftest import small_problem
 
 EPOCHS = 4
@@ -158,14 +159,51 @@ OPTIMIZERS = {"gd": (GradientDescent, reference_gd), "pw": (PositionWise, refere
               "pw-printed": (PositionWisePrinted, reference_pw_printed)}
 
 
-def compare(case, name, m=17, seed=3, epochs=EPOCHS):
+def momentum_update(ref, beta=0.9):
+    """The reference's update replaced by heavy-ball momentum: v = beta v + g, W = W - lr v, per layer."""
+    velocity = {}
+
+    def update(l, dW, db, lr):
+        vW, vb = velocity.get(l, (0.0, 0.0))
+        vW, vb = beta * vW + dW, beta * vb + db
+        velocity[l] = (vW, vb)
+        ref.W[l] = ref.W[l] - lr * vW
+        ref.b[l] = ref.b[l] - lr * vb
+    return update
+
+
+def adam_update(ref, b1=0.9, b2=0.999, eps=1e-8):
+    """The reference's update replaced by Adam (Kingma and Ba, Algorithm 1), one step counter per layer."""
+    moments = {}
+
+    def update(l, dW, db, lr):
+        t, (mW, vW, mb, vb) = moments.get(l, (0, (0.0, 0.0, 0.0, 0.0)))
+        t += 1
+        mW, mb = b1 * mW + (1 - b1) * dW, b1 * mb + (1 - b1) * db
+        vW, vb = b2 * vW + (1 - b2) * dW ** 2, b2 * vb + (1 - b2) * db ** 2
+        moments[l] = (t, (mW, vW, mb, vb))
+        ref.W[l] = ref.W[l] - lr * (mW / (1 - b1 ** t)) / (np.sqrt(vW / (1 - b2 ** t)) + eps)
+        ref.b[l] = ref.b[l] - lr * (mb / (1 - b1 ** t)) / (np.sqrt(vb / (1 - b2 ** t)) + eps)
+    return update
+
+
+# name: (reference update, rate, relative tolerance). Adam divides each step by sqrt(v_hat): where a gradient
+# element is near zero, a rounding difference of the gradient becomes a relative one of the step.
+RULES = {"momentum": (momentum_update, 0.1, RTOL), "adam": (adam_update, 0.01, 1e-8)}
+
+
+def compare(case, name, m=17, seed=3, epochs=EPOCHS, rule=None):
     sizes, head, loss, reference_loss, lr = CASES[case]
     optimizer_class, reference_optimizer = OPTIMIZERS[name]
     net, X, y = small_problem(sizes, m=m, seed=seed, output_layer="cosine" if head == "cosine" else "dense")
     ref = Reference([net.W[l][0] for l in range(1, net.n_layers + 1)],
                     [net.b[l][0] for l in range(1, net.n_layers + 1)], head, reference_loss)
+    if rule is not None:
+        reference_update, lr, _ = RULES[rule]
+        ref.update = reference_update(ref)
     expected = reference_optimizer(ref, X, y, lr, epochs) + [final_loss(ref, X, y)]
-    history = train(net, X, y, loss, optimizer_class(lr), max_epochs=epochs)
+    optimizer = optimizer_class(lr) if rule is None else optimizer_class(lr, rule=make_rule(rule))
+    history = train(net, X, y, loss, optimizer, max_epochs=epochs)
     return net, ref, history, np.array(expected)
 
 
@@ -200,17 +238,29 @@ def test_the_reference_has_the_gradient_of_its_loss():
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 @pytest.mark.parametrize("case", list(CASES))
 def test_pwcore_agrees_with_the_reference(case, name):
-    net, ref, history, expected = compare(case, name)
+    _check_against_the_reference(case, name)
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+@pytest.mark.parametrize("name, case", [("gd", "bce"), ("pw", "bce"), ("pw-printed", "bce"), ("gd", "am-cosine"),
+                                        ("pw", "am-cosine")])
+def test_momentum_and_adam_agree_with_the_reference_in_every_schedule(case, name, rule):
+    _check_against_the_reference(case, name, rule)
+
+
+def _check_against_the_reference(case, name, rule=None):
+    net, ref, history, expected = compare(case, name, rule=rule)
+    rtol = RTOL if rule is None else RULES[rule][2]
     L = net.n_layers
     per_epoch = 1 if name == "gd" else L
     assert history.status == "max_epochs" and history.epochs_completed == EPOCHS
     assert len(history.eval_loss) == EPOCHS * per_epoch + 1
     assert (history.eval_epoch[-1], history.eval_substep[-1]) == (EPOCHS + 1, 1)
-    np.testing.assert_allclose(history.eval_loss, expected, rtol=RTOL, atol=0)
+    np.testing.assert_allclose(history.eval_loss, expected, rtol=rtol, atol=0)
     assert expected[-1] < expected[0]  # the runs learn something, so the comparison is not of constants
     for l in range(1, L + 1):
-        np.testing.assert_allclose(net.W[l][0], ref.W[l], rtol=RTOL, atol=1e-13)
-        np.testing.assert_allclose(net.b[l][0], ref.b[l], rtol=RTOL, atol=1e-13)
+        np.testing.assert_allclose(net.W[l][0], ref.W[l], rtol=rtol, atol=1e-13)
+        np.testing.assert_allclose(net.b[l][0], ref.b[l], rtol=rtol, atol=1e-13)
 
 
 def test_the_printed_cosine_reading_agrees_with_the_reference_until_the_stale_norms_are_used():
@@ -218,6 +268,11 @@ def test_the_printed_cosine_reading_agrees_with_the_reference_until_the_stale_no
     changed, so they agree; the bug shows from sub-step 3 on."""
     net, ref, history, expected = compare("am-cosine", "pw-printed", epochs=1)
     np.testing.assert_allclose(history.eval_loss[:3], expected[:3], rtol=RTOL, atol=0)
+
+
+def test_the_rules_differ_from_the_plain_step_in_the_reference_too():
+    finals = {rule: compare("bce", "pw", rule=rule)[3][-1] for rule in (None, *RULES)}
+    assert len({round(value, 8) for value in finals.values()}) == 3
 
 
 def test_readings_and_optimizers_differ_in_the_reference_too():

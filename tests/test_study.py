@@ -158,7 +158,7 @@ def test_every_seed_missing_gives_no_best_rate_and_no_extension():
     ({"learning_rates": [0.1]}, "at least two distinct positive learning rates"),
     ({"learning_rates": [0.1, -0.1]}, "at least two distinct positive learning rates"),
     ({"max_extensions": -1}, "max_extensions must be a non-negative integer"),
-    ({"optimizers": ("gd", "adam")}, "unknown optimizer 'adam'"), ({"optimizers": ("gd", "gd")}, "distinct names")])
+    ({"optimizers": ("gd", "nesterov")}, "unknown optimizer 'nesterov'"), ({"optimizers": ("gd", "gd")}, "distinct names")])
 def test_rate_sweep_rejects_bad_parameters_before_training(arguments, message):
     base = ExperimentConfig.paper("cat", target=0.6, max_epochs=5)
     arguments = {"learning_rates": [0.1, 0.2], "seeds": [1, 2], **arguments}

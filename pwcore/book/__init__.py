@@ -6,6 +6,7 @@ One module per concept; the core modules of pwcore never import this package.
 ``paths``          where the checkout, ``notebooks/runs.yml``, ``book/generated`` and pwcore are
 ``runs``           the runs of ``runs.yml``: template, parameters, and the runs each one reads
 ``fingerprint``    the hash of what produces a notebook: template, parameters, pwcore, reads
+``imports``        which pwcore modules a template runs
 ``record``         what an executed notebook records: machine, commit, template, fingerprint
 ``plan``           which notebooks to re-execute, and why
 ``execution``      executing one run with papermill, atomically, and stamping its record

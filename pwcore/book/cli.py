@@ -5,7 +5,7 @@ Usage::
     python -m pwcore.book [--only NAME ...] [--force] [--dry-run] [--no-execute] [--no-html]
 
 Without options it re-executes only the notebooks of ``notebooks/runs.yml`` whose recorded fingerprint
-(template, parameters, pwcore's source, what they read) no longer matches the sources, and the
+(template, parameters, the pwcore modules they import, what they read) no longer matches the sources, and the
 notebooks that read them, saying which and why; then it builds the HTML.
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .fingerprint import Fingerprint, fingerprint, package_digest
+from .fingerprint import Fingerprint, fingerprint, module_hashes
 from .paths import relative_to_root
 from .record import stamp
 from .runs import OUTPUT_NAME, Run, parameter_names
@@ -76,4 +76,4 @@ def _own_fingerprint(run: Run) -> Fingerprint:
     if run.reads:
         raise ValueError(f"run {run.name!r} reads {list(run.reads)}: pass its fingerprint, computed with theirs "
                          f"(pwcore.book.fingerprint.fingerprints)")
-    return fingerprint(run, package_digest(), {})
+    return fingerprint(run, module_hashes(run.template), {})

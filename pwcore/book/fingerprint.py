@@ -5,14 +5,15 @@ A notebook's fingerprint has four parts, each a SHA-256:
 - ``template``: the bytes of its template (``notebooks/<template>.md``), prose included;
 - ``parameters``: its parameters in ``runs.yml``, as JSON with sorted keys (the template's defaults are
   part of the template);
-- ``pwcore``: pwcore's source, every ``*.py`` file under ``pwcore/`` (the library and this book layer
-  alike: a page imports both, and any module may change what it shows, so no narrower set is safe),
-  each file's path relative to ``pwcore/`` and bytes, in path order. In a git checkout the files are
-  those git tracks, so that a stray untracked file changes nothing (a fresh clone would not have it);
+- ``pwcore``: ``{path: SHA-256}`` of each module of pwcore that the template runs, its path relative to
+  ``pwcore/``: the modules its code cells import, followed through pwcore's own imports
+  (:mod:`pwcore.book.imports`), the library and this book layer alike. A module no page imports (the
+  command line, the PDF printer, a new optimizer no template uses yet) changes no fingerprint;
 - ``reads``: ``{name: hash}`` of the runs it reads (:mod:`pwcore.book.runs`), so a page is stale when
   what it reads is.
 
-Its ``hash`` is the SHA-256 of the four parts as JSON. Left out on purpose: the versions of the other
+Its ``hash`` is the SHA-256 of the four parts as JSON. Records of the older form, with one digest of
+every file for ``pwcore``, read as no record: such notebooks are re-executed. Left out on purpose: the versions of the other
 libraries and the data files (each page's provenance table names them; the data files are verified
 against checksums held in pwcore's source), and the machine.
 """
@@ -20,10 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .imports import template_modules
 from .paths import PACKAGE_DIR
 from .runs import Run, execution_order
 
@@ -32,11 +33,11 @@ PARTS = ("template", "parameters", "pwcore")  # the parts compared one by one; `
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """The hashes of a notebook's template, parameters, pwcore's source, and of the runs it reads."""
+    """The hashes of a notebook's template, parameters, the pwcore modules it runs, and of the runs it reads."""
 
     template: str
     parameters: str
-    pwcore: str
+    pwcore: dict
     reads: dict = field(default_factory=dict)
 
     @property
@@ -57,9 +58,12 @@ class Fingerprint:
             If a part is missing, or the parts do not give the recorded hash (the record was edited).
         """
         try:
-            fingerprint = cls(record["template"], record["parameters"], record["pwcore"], dict(record["reads"]))
+            fingerprint = cls(record["template"], record["parameters"], dict(record["pwcore"]), dict(record["reads"]))
         except (KeyError, TypeError) as error:
             raise ValueError(f"a fingerprint record lacks {error}: re-execute the notebook") from None
+        except ValueError:
+            raise ValueError("a fingerprint record of an older form (one digest of all of pwcore): re-execute "
+                             "the notebook") from None
         if record.get("hash") != fingerprint.hash:
             raise ValueError("a fingerprint record's hash does not match its parts: re-execute the notebook")
         return fingerprint
@@ -78,45 +82,34 @@ def parameters_digest(parameters: dict) -> str:
     return _sha256(_canonical(parameters).encode())
 
 
-def source_files(package_dir: Path) -> list:
-    """The ``*.py`` files under ``package_dir``: those git tracks in a git checkout, else all there are.
+def module_hashes(template: Path, package_dir: Path = PACKAGE_DIR) -> dict:
+    """``{path: SHA-256}`` of each module of the package at ``package_dir`` that ``template`` runs.
 
     Raises
     ------
     FileNotFoundError
-        If there is none.
+        If ``package_dir`` is not a package (no ``__init__.py``).
     """
     package_dir = Path(package_dir)
-    try:
-        listed = subprocess.run(["git", "ls-files", "-z", "--", "*.py"], cwd=package_dir, capture_output=True,
-                                check=True).stdout.decode().split("\0")
-        files = [package_dir / name for name in listed if name and (package_dir / name).is_file()]
-    except (OSError, subprocess.CalledProcessError):
-        files = []  # not a git checkout
-    files = files or list(package_dir.rglob("*.py"))
-    if not files:
-        raise FileNotFoundError(f"{package_dir} holds no *.py file: point the fingerprint at pwcore's source")
-    return sorted(files, key=lambda path: path.relative_to(package_dir).as_posix())
+    if not (package_dir / "__init__.py").is_file():
+        raise FileNotFoundError(f"{package_dir} is not a Python package (no __init__.py): point the fingerprint "
+                                f"at pwcore's source")
+    return {path.relative_to(package_dir).as_posix(): _sha256(path.read_bytes())
+            for path in template_modules(template, package_dir)}
 
 
-def package_digest(package_dir: Path = PACKAGE_DIR) -> str:
-    """SHA-256 over the path (relative to ``package_dir``) and bytes of each of its :func:`source_files`."""
-    digest = hashlib.sha256()
-    for path in source_files(package_dir):
-        digest.update(f"{path.relative_to(package_dir).as_posix()}\0{_sha256(path.read_bytes())}\n".encode())
-    return digest.hexdigest()
-
-
-def fingerprint(run: Run, pwcore: str, reads: dict) -> Fingerprint:
-    """The fingerprint of ``run`` given pwcore's digest and the hashes ``{name: hash}`` of the runs it reads."""
+def fingerprint(run: Run, pwcore: dict, reads: dict) -> Fingerprint:
+    """The fingerprint of ``run`` given its :func:`module_hashes` and the hashes ``{name: hash}`` of the runs it reads."""
     return Fingerprint(_sha256(Path(run.template).read_bytes()), parameters_digest(run.parameters), pwcore,
                        {name: reads[name] for name in sorted(run.reads)})
 
 
 def fingerprints(runs: list, package_dir: Path = PACKAGE_DIR) -> dict:
     """``{name: Fingerprint}`` of every run of ``runs`` (which holds every run they read), from the sources now."""
-    pwcore = package_digest(package_dir)
+    modules = {}  # per template: the runs of one template share its modules
     found = {}
     for run in execution_order(runs):
-        found[run.name] = fingerprint(run, pwcore, {name: found[name].hash for name in run.reads})
+        if run.template not in modules:
+            modules[run.template] = module_hashes(run.template, package_dir)
+        found[run.name] = fingerprint(run, modules[run.template], {name: found[name].hash for name in run.reads})
     return found

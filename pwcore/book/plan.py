@@ -3,7 +3,7 @@
 A notebook is re-executed when its record (:mod:`pwcore.book.record`) no longer matches the fingerprint of
 its sources now (:mod:`pwcore.book.fingerprint`), and after any notebook it reads is re-executed. The
 reasons name what differs: "no notebook", "no record", "template changed", "parameters changed",
-"pwcore changed", "depends on NAME" (NAME is re-executed, or changed since this one ran), "no longer
+"pwcore changed: MODULES" (the modules it runs that changed, were added or left), "depends on NAME" (NAME is re-executed, or changed since this one ran), "no longer
 depends on NAME"; and "forced" (``--force``) or "selected" (``--only``).
 """
 from __future__ import annotations
@@ -43,8 +43,17 @@ def reasons_text(reasons, most: int = 3) -> str:
 def differences(recorded: Fingerprint, current: Fingerprint) -> list:
     """Why the fingerprint ``recorded`` in a notebook differs from its sources' ``current`` one ([] if it does not)."""
     reasons = [f"{part} changed" for part in PARTS if getattr(recorded, part) != getattr(current, part)]
+    reasons = [reason if reason != "pwcore changed" else "pwcore changed: " + changed_modules(recorded, current)
+               for reason in reasons]
     reasons += [f"depends on {name}" for name in current.reads if recorded.reads.get(name) != current.reads[name]]
     return reasons + [f"no longer depends on {name}" for name in recorded.reads if name not in current.reads]
+
+
+def changed_modules(recorded: Fingerprint, current: Fingerprint, most: int = 3) -> str:
+    """The pwcore modules whose hash differs between ``recorded`` and ``current`` (or in one only), listed."""
+    names = sorted(path for path in recorded.pwcore.keys() | current.pwcore.keys()
+                   if recorded.pwcore.get(path) != current.pwcore.get(path))
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def notebook_reasons(path: Path, current: Fingerprint) -> list:

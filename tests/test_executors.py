@@ -1,0 +1,93 @@
+"""Where stacks train: here (the default) or on a Dask cluster, with the same numbers bit for bit."""
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from pwcore import executors, study
+from pwcore.experiments import ExperimentConfig, config_run
+from pwcore.training import train_runs
+from test_study import small_cat
+
+distributed = pytest.importorskip("distributed", reason="the Dask extra: pip install -e '.[dask]'")
+
+QUIET = lambda line: None
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A two-worker cluster of processes on this machine, as a user's cluster would be (no shared memory)."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+        with distributed.Client(local) as client:
+            yield client
+            for opened in executors._clients.values():  # those resolve() opened from the address, before it closes
+                opened.close()
+            executors._clients.clear()
+
+
+def _runs(data, seeds=(1, 2, 3, 4, 5)):
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=200, learning_rate=0.05)
+    return [config_run(replace(base, seed=seed), data, name) for name in ("gd", "pw") for seed in seeds]
+
+
+def test_here_trains_each_task_only_when_its_result_is_asked_for():
+    done = []
+    results = executors.Here().map(lambda task, shared: done.append(task) or task * shared, [(1,), (2,), (3,)], 10)
+    assert done == [] and next(results) == 10 and done == [1]
+    assert list(results) == [20, 30]
+
+
+def test_resolve_reads_the_environment_and_refuses_what_it_does_not_know(monkeypatch, cluster):
+    monkeypatch.delenv(executors.ENVIRONMENT, raising=False)
+    assert isinstance(executors.resolve(None), executors.Here)
+    here = executors.Here()
+    assert executors.resolve(here) is here
+    assert executors.resolve(cluster).client is cluster
+    monkeypatch.setenv(executors.ENVIRONMENT, cluster.scheduler.address)
+    on_cluster = executors.resolve(None)
+    assert isinstance(on_cluster, executors.DaskCluster) and on_cluster.client.scheduler.address == cluster.scheduler.address
+    with pytest.raises(ValueError, match="pass pwcore.executors.Here\\(\\), a distributed.Client"):
+        executors.resolve(4)
+
+
+def test_without_dask_a_cluster_asked_for_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[dask\]', or unset PWCORE_DASK_SCHEDULER"):
+        executors.resolve("tcp://127.0.0.1:1")
+
+
+def test_stacks_trained_on_a_cluster_give_the_same_numbers_bit_for_bit(cluster):
+    data = small_cat()
+    here, there = _runs(data), _runs(data)
+    lines = []
+    expected = train_runs(here, data.X_train, data.y_train, batch_size=2, log=lines.append)
+    found = train_runs(there, data.X_train, data.y_train, batch_size=2, executor=cluster)
+    assert len(lines) == 6  # five GD runs and five PW runs in stacks of at most two: six stacks
+    for a, b, run_a, run_b in zip(expected, found, here, there):
+        assert (a.status, a.epochs_completed, a.epochs_elapsed) == (b.status, b.epochs_completed, b.epochs_elapsed)
+        np.testing.assert_array_equal(a.eval_loss, b.eval_loss)
+        for w_a, w_b in zip(run_a.net.W[1:] + run_a.net.b[1:], run_b.net.W[1:] + run_b.net.b[1:]):
+            np.testing.assert_array_equal(w_a, w_b)  # the trained weights came back into the runs' networks
+    assert not np.array_equal(there[0].net.W[1], _runs(data)[0].net.W[1])  # and they are trained ones
+
+
+def test_a_sweep_runs_on_the_cluster_named_by_the_environment(monkeypatch, cluster):
+    data = small_cat()
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300)
+    monkeypatch.delenv(executors.ENVIRONMENT, raising=False)
+    rows, summary = study.rate_sweep(data, base, [0.05, 0.1], [1, 2, 3], log=QUIET, batch_size=3)
+    monkeypatch.setenv(executors.ENVIRONMENT, cluster.scheduler.address)
+    with distributed.get_task_stream(cluster) as stream:
+        rows_there, summary_there = study.rate_sweep(data, base, [0.05, 0.1], [1, 2, 3], log=QUIET, batch_size=3)
+    assert any("_train_stack" in task["key"] for task in stream.data)  # it did train there
+    timeless = lambda found: [{k: v for k, v in row.items() if "seconds" not in k} for row in found]
+    assert repr(timeless(rows_there)) == repr(timeless(rows))  # repr: a diverged run's nan equals itself
+    assert [s["best_rate"] for s in summary_there] == [s["best_rate"] for s in summary]
+
+
+def test_progress_and_report_are_refused_on_a_cluster(cluster):
+    data = small_cat()
+    with pytest.raises(ValueError, match="leave them out to train on a cluster"):
+        train_runs(_runs(data, (1,)), data.X_train, data.y_train, report=print, executor=cluster)
+
