@@ -5,9 +5,11 @@ The sweep: GD and PW of the paper's experiment on ``--dataset`` for seeds 1 ... 
 It is trained three ways, in turns, ``--repeats`` times:
 
 * here (:class:`pwcore.executors.Here`): the stacks one after another, BLAS on every core;
-* on a ``LocalCluster`` of ``--workers`` worker processes with one thread each and
-  ``OPENBLAS_NUM_THREADS=1``, the stacks spread over them;
-* on the same cluster with the workers' BLAS on its default threads (oversubscribed).
+* on a ``LocalCluster`` of ``--workers`` worker processes with one thread each and one BLAS thread
+  (Dask's default), the stacks spread over them;
+* on one whose workers' BLAS has two threads each (oversubscribed on 2 cores).
+
+Each cluster's BLAS threads are read from its workers (threadpoolctl) and printed.
 
 Prints the median wall seconds of each, the ratio to here, and whether every run's losses are the same
 bit for bit as here. This machine has 2 cores: a cluster of processes can only gain what BLAS threads
@@ -40,6 +42,11 @@ def sweep(config: ExperimentConfig, data, seeds: int, batch_size: int, executor)
     return time.perf_counter() - started, [history.eval_loss for history in histories]
 
 
+def _blas_threads() -> int:
+    from threadpoolctl import threadpool_info
+    return max((pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"), default=0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="mnist", choices=("cat", "mnist", "cifar10"))
@@ -58,13 +65,14 @@ def main() -> None:
           f"{args.repeats} repeats, {args.workers} workers")
     ways = {"here": lambda: Here()}
     clusters = {"cluster, 1 BLAS thread per worker": {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
-                "cluster, default BLAS threads": {}}
+                "cluster, 2 BLAS threads per worker": {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2"}}
     opened = []
     for label, env in clusters.items():
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                env=env)
         client = Client(cluster)
         opened += [(client, cluster)]
+        print(f"{label}: BLAS threads on the workers {sorted(client.run(_blas_threads).values())}")
         ways[label] = lambda client=client: client
     seconds, losses = {label: [] for label in ways}, {}
     try:

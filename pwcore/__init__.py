@@ -7,7 +7,10 @@ The pieces, one concept per module:
 - :mod:`pwcore.activations`, :mod:`pwcore.losses`: element-wise functions and objectives.
 - :mod:`pwcore.batch`: the shared input, the cached activations of every run, and what they cost.
 - :mod:`pwcore.optimizers`: gradient descent and the position-wise optimizer as schedules, and one epoch.
+- :mod:`pwcore.rules`: update rules (plain, heavy-ball momentum, Adam), each in either schedule.
+- :mod:`pwcore.minibatch`: epochs of mini-batches, each running the whole schedule.
 - :mod:`pwcore.training`: ``train`` and ``train_runs`` (runs batched in stacks), stopping rules, ``History``.
+- :mod:`pwcore.executors`: where the stacks train: here, or on a Dask cluster.
 - :mod:`pwcore.memory`: how many runs fit in one stack.
 - :mod:`pwcore.accounting`: layer-update, FLOP and update-log tallies.
 - :mod:`pwcore.data`: verified loaders for the cat, MNIST and CIFAR-10 data.

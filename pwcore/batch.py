@@ -118,8 +118,9 @@ class Batch:
         """Back-propagate through the last ``depth`` layers and update them (``rates`` of shape ``(R, L)``).
 
         ``update(net, l, dW, db, rates_l)`` applies a layer's gradients (an update rule,
-        :mod:`pwcore.rules`); default the plain step ``W -= eta dW``. Every layer from the lowest updated one up is stale afterwards: the next
-        :meth:`losses` recomputes them (the "prose" reading of Algorithm 2).
+        :mod:`pwcore.rules`); default the plain step ``W -= eta dW``. Every layer from the
+        lowest updated one up is stale afterwards: the next :meth:`losses` recomputes them
+        (the "prose" reading of Algorithm 2).
         """
         per_part = self.map_parts(lambda part: net.backward(part.cache, part.dA, depth))
         for l in per_part[0]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .experiments import PAPER_RESULTS, ExperimentConfig, config_run
 from .study import epochs_to_target
-from .training import train_runs
+from .training import check_minibatch, train_runs
 
 RULES = ("evaluation", "epoch")
 RULE_NAMES = {"evaluation": "after every sub-step", "epoch": "once per epoch"}
@@ -178,6 +178,9 @@ def calibrate(data, configs: list, goal: int | None = None, n_rates: int = 5, ma
         One row per configuration: see :func:`_row`.
     """
     started = time.perf_counter()
+    for config in configs:  # before any training: PW's readings are tried only after every GD round
+        for reading in algorithm2:
+            check_minibatch(config.minibatch, reading)
     goal = goal or PAPER_RESULTS[configs[0].dataset]["gd_epochs"]
     tolerance = tolerance or 0.25 / goal
     entries = [(Search(config, goal), config_run(config, data, "gd").current_loss(data.X_train, data.y_train))

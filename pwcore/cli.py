@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .data import DATASETS, SCALINGS, DataError, DataMissing, locate
 from .experiments import AM_INPUTS, PAPER_RESULTS, ExperimentConfig, config_run, load_data, run_experiment
+from .executors import resolve
 from .optimizers import ALGORITHM2_READINGS, NAMES, make_optimizer
 from .training import STOP_RULES
 
@@ -310,8 +311,14 @@ def _run_sweep(configs: list, args, so_far: SoFar) -> int:
     data = load_data(base)
     pairs = [(name, config) for name in args.optimizer for config in configs]
     runs = [config_run(config, data, name) for name, config in pairs]
-    histories = train_runs(runs, data.X_train, data.y_train, args.batch_size, progress=not args.no_progress,
-                           log=lambda line: print(line, flush=True), report=so_far)
+    executor = resolve(None)  # here, or the cluster of PWCORE_DASK_SCHEDULER
+    if not executor.local:
+        print(f"training the stacks on the Dask cluster at {executor.client.scheduler.address} "
+              f"(no progress bars; Ctrl-C stops this process, not the cluster's tasks)", flush=True)
+    histories = train_runs(runs, data.X_train, data.y_train, args.batch_size,
+                           progress=not args.no_progress and executor.local,
+                           log=lambda line: print(line, flush=True), report=so_far if executor.local else None,
+                           executor=executor)
     rows = []
     for (name, config), run, history in zip(pairs, runs, histories):
         row = {field: getattr(config, field) for field in SWEPT.values()}
@@ -350,7 +357,7 @@ def _write_json(path, summary: dict) -> None:
 
 def _summary(result) -> dict:
     paper, config = PAPER_RESULTS[result.config.dataset], result.config
-    as_paper = config.target == paper["target"] and config.minibatch is None and config.hidden == (20, 7, 5)
+    as_paper = config.target == paper["target"] and config.minibatch is None and config.hidden == ExperimentConfig().hidden
     rows = {}
     for name, history in result.histories.items():
         row = history.summary()

@@ -13,11 +13,12 @@ import numpy as np
 
 from .data.datasets import SCALINGS
 from .dtypes import resolve_dtype
+from .executors import Here
 from .losses import make_loss
 from .metrics import accuracy
 from .network import Network
 from .optimizers import make_optimizer
-from .training import STOP_RULES, Run, train_runs
+from .training import STOP_RULES, Run, check_minibatch, train_runs
 
 # The paper's reported numbers (Figures 2-4 and their text).
 PAPER_RESULTS = {
@@ -77,6 +78,7 @@ class ExperimentConfig:
         make_optimizer("pw", self.learning_rate, self.algorithm2)  # validates rate and reading
         if not self.hidden or any(int(n) < 1 for n in self.hidden):
             raise ValueError(f"hidden layer widths must be positive integers, got {self.hidden}")
+        check_minibatch(self.minibatch, self.algorithm2)
 
     @classmethod
     def paper(cls, dataset: str, **overrides) -> "ExperimentConfig":
@@ -178,7 +180,8 @@ def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw
     result = ExperimentResult(config, {}, data_meta=dataset.meta,
                               initial_loss=next(iter(runs.values())).current_loss(dataset.X_train, dataset.y_train))
     for name, run in runs.items():
-        history = train_runs([run], dataset.X_train, dataset.y_train, progress=progress, report=report)[0]
+        history = train_runs([run], dataset.X_train, dataset.y_train, progress=progress, report=report,
+                             executor=Here())[0]  # here, alone: its seconds are its own
         result.histories[name] = history
         if not history.diverged:
             result.train_accuracy[name] = accuracy(run.net, dataset.X_train, dataset.y_train)
@@ -201,4 +204,4 @@ def one_epoch_update_logs(n_layers: int = 4, algorithm2: str = "prose") -> dict:
     loss = make_loss("bce")
     names = ("gd", "pw")
     runs = [Run(net.copy(), loss, make_optimizer(name, 0.01, algorithm2), max_epochs=1) for name in names]
-    return {name: history.update_log for name, history in zip(names, train_runs(runs, X, y))}
+    return {name: history.update_log for name, history in zip(names, train_runs(runs, X, y, executor=Here()))}

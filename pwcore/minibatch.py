@@ -52,7 +52,8 @@ def run_minibatch_epoch(stack, optimizer, observe) -> bool:
         return False
     depths = optimizer.depths(stack.net.n_layers)
     for columns in minibatch_columns(stack.X.shape[1], stack.minibatch, stack.shuffle):
-        part = Batch(stack.net, stack.X[:, columns], stack.y[columns])
+        # one part: the same sums on every machine, whatever its cores (a mini-batch is small)
+        part = Batch(stack.net, stack.X[:, columns], stack.y[columns], n_parts=1)
         part.tally = stack.batch.tally  # one tally per stack: the mini-batches' work is the runs' work
         for depth in depths:
             part.losses(stack.net, stack.loss)  # recomputes what the last sub-step left stale; keeps dE/dA

@@ -149,6 +149,8 @@ def make_optimizer(name: str, learning_rate: float, algorithm2: str = "prose", l
     hyperparameters, see :mod:`pwcore.rules`)."""
     if algorithm2 not in ALGORITHM2_READINGS:
         raise ValueError(f"unknown Algorithm 2 reading {algorithm2!r}: choose one of {ALGORITHM2_READINGS}")
+    if name == "pw-printed":  # the name of PW's printed reading, accepted as before
+        name, algorithm2 = "pw", "printed"
     if name not in NAMES:
         raise ValueError(f"unknown optimizer {name!r}: choose one of {NAMES}")
     schedule, _, rule = name.partition("-") if name.startswith("pw") else ("gd", "", name.removeprefix("gd"))

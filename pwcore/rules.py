@@ -16,6 +16,8 @@ times per epoch and GD's layers once. Defaults are the usual ones (beta 0.9; Ada
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 
@@ -63,7 +65,9 @@ class HeavyBall(Plain):
         return (self.name, self.beta)
 
     def apply(self, state, net, l, dW, db, rates) -> None:
-        velocity = state.setdefault(l, {"W": np.zeros_like(dW), "b": np.zeros_like(db)})
+        if l not in state:
+            state[l] = {"W": np.zeros_like(dW), "b": np.zeros_like(db)}
+        velocity = state[l]
         for name, gradient in (("W", dW), ("b", db)):
             velocity[name] *= velocity[name].dtype.type(self.beta)
             velocity[name] += gradient
@@ -93,8 +97,10 @@ class Adam(Plain):
         return (self.name, self.beta1, self.beta2, self.eps)
 
     def apply(self, state, net, l, dW, db, rates) -> None:
-        moments = state.setdefault(l, {"t": 0, "mW": np.zeros_like(dW), "vW": np.zeros_like(dW),
-                                       "mb": np.zeros_like(db), "vb": np.zeros_like(db)})
+        if l not in state:
+            state[l] = {"t": 0, "mW": np.zeros_like(dW), "vW": np.zeros_like(dW),
+                        "mb": np.zeros_like(db), "vb": np.zeros_like(db)}
+        moments = state[l]
         moments["t"] += 1
         steps = [self._direction(moments, "W", dW), self._direction(moments, "b", db)]
         net.update_layer(l, *steps, rates)
@@ -119,10 +125,11 @@ def make_rule(name: str, **options) -> Plain:
     """The rule ``name`` (``"plain"``, ``"momentum"`` or ``"adam"``) with ``options`` (its hyperparameters)."""
     if name not in RULES:
         raise ValueError(f"unknown update rule {name!r}: choose one of {tuple(RULES)}")
-    try:
-        return RULES[name](**options)
-    except TypeError:
-        raise ValueError(f"update rule {name!r} takes no option among {sorted(options)}") from None
+    accepted = sorted(inspect.signature(RULES[name]).parameters)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ValueError(f"update rule {name!r} takes no option {unknown}; it takes {accepted or 'none'}")
+    return RULES[name](**options)
 
 
 def _fraction(name: str, value) -> float:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .accounting import Tally
-from .batch import Batch
-from .executors import resolve
+from .batch import Batch, default_parts
+from .executors import Here, resolve
 from .memory import stack_sizes
 from .minibatch import run_minibatch_epoch
 from .network import Network
@@ -200,7 +200,7 @@ class Run:
 
     def __post_init__(self):
         _check_train_arguments(self.target, self.max_epochs, self.stop_rule)
-        _check_minibatch(self.minibatch, self.optimizer)
+        check_minibatch(self.minibatch, self.optimizer.algorithm2)
         if self.net.n_runs != 1:
             raise ValueError(f"a Run trains one network, got a stack of {self.net.n_runs}: "
                              "make one Run per network (Network.select)")
@@ -242,7 +242,7 @@ def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=No
         A non-finite loss ends the run with ``status == "diverged"``; it does not raise.
     """
     run = Run(net, loss, optimizer, target, max_epochs, stop_rule)
-    return train_runs([run], X, y, progress=progress, n_parts=n_parts)[0]
+    return train_runs([run], X, y, progress=progress, n_parts=n_parts, executor=Here())[0]
 
 
 def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None, progress=False,
@@ -284,6 +284,8 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
     if not executor.local and (report is not None or progress):
         raise ValueError("report and progress show the runs as they train here: leave them out to train on a "
                          "cluster, or unset PWCORE_DASK_SCHEDULER")
+    # decided here, not by each worker's core count: the parts set the order of the sums
+    n_parts = default_parts(X.shape[1]) if n_parts is None else n_parts
     chunks = _stacks(runs, X.shape[1], batch_size)
     trained = executor.map(_train_stack, [([runs[i] for i in chunk], chunk) for chunk in chunks],
                            X, y, progress, n_parts, report)
@@ -466,14 +468,21 @@ def _check_train_arguments(target, max_epochs, stop_rule):
         raise ValueError(f"target must be a finite number or None, got {target!r}")
 
 
-def _check_minibatch(minibatch, optimizer) -> None:
+def check_minibatch(minibatch, algorithm2: str = "prose") -> None:
+    """Refuse a mini-batch size that is not a positive integer (None: the full batch), or the printed reading with one.
+
+    Raises
+    ------
+    ValueError
+        Naming the value and the fix.
+    """
     if minibatch is None:
         return
     if isinstance(minibatch, bool) or not isinstance(minibatch, (int, np.integer)) or minibatch < 1:
         raise ValueError(f"minibatch must be a positive number of samples or None (the full batch), got {minibatch!r}")
-    if optimizer.algorithm2 == "printed":
-        raise ValueError("Algorithm 2 as printed is defined for the full batch only: use the prose reading "
-                         "(algorithm2='prose') with mini-batches")
+    if algorithm2 == "printed":
+        raise ValueError("Algorithm 2 as printed is defined for the full batch only: use the prose reading with "
+                         "mini-batches (algorithm2='prose'; on the command line --algorithm2 prose)")
 
 
 def _check_finite(X: np.ndarray, y) -> None:

@@ -8,6 +8,7 @@ The fingerprint reads the imports statically, so the kernel need not find ``pkg`
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -17,6 +18,7 @@ from pwcore.book import cli
 from pwcore.book.execution import check_kernel_source
 from pwcore.book.fingerprint import Fingerprint, fingerprints, module_hashes
 from pwcore.book.imports import module_files
+from pwcore.book.paths import ROOT
 from pwcore.book.plan import FORCED, plan, reasons_text, stale
 from pwcore.book.record import Record, from_metadata as read_record_from, read_record, records_table
 from pwcore.book.runs import load_runs
@@ -243,3 +245,19 @@ def test_the_records_table_shows_each_page_s_commit_and_hash_shortened(executed)
     commit = record.commit[:12] + ("+changes" if record.commit.endswith("+changes") else "")
     assert table[2] == f"| a | `{commit}` | `{record.fingerprint.hash[:12]}` |"
     assert table[3] == "| old | `not recorded` | `not recorded` |"
+
+
+@pytest.mark.parametrize("template", sorted((ROOT / "notebooks").glob("*.md")), ids=lambda path: path.name)
+def test_every_pwcore_module_a_template_loads_is_in_its_fingerprint(template):
+    """The static analysis against what Python loads: run the template's imports and compare."""
+    import ast
+    import sys
+
+    from pwcore.book.imports import template_code
+    imports = [node for node in ast.parse(template_code(template)).body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    code = "\n".join(ast.unparse(node) for node in imports)
+    code += "\nimport sys; print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'pwcore'))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    hashed = module_hashes(template, ROOT / "pwcore")
+    files = {Path(path).resolve().relative_to((ROOT / "pwcore").resolve()).as_posix() for path in loaded}
+    assert files and files <= set(hashed), f"loaded but not hashed: {sorted(files - set(hashed))}"

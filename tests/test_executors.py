@@ -1,13 +1,22 @@
-"""Where stacks train: here (the default) or on a Dask cluster, with the same numbers bit for bit."""
+"""Where stacks train: here (the default) or on a Dask cluster, with the same numbers bit for bit.
+
+Dask starts its workers with one BLAS thread; the runs trained here for comparison are held to one thread
+too, since OpenBLAS may round a large product differently in the last bit with two (it does on the
+command line's cat fixture: 0.4885789424690503 against 0.48857894246905037).
+"""
+import json
 import sys
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from pwcore import executors, study
+from pwcore.cli import main
 from pwcore.experiments import ExperimentConfig, config_run
 from pwcore.training import train_runs
+from test_cli import SWEEP, small_data  # noqa: F401 (a fixture)
 from test_study import small_cat
 
 distributed = pytest.importorskip("distributed", reason="the Dask extra: pip install -e '.[dask]'")
@@ -61,7 +70,8 @@ def test_stacks_trained_on_a_cluster_give_the_same_numbers_bit_for_bit(cluster):
     data = small_cat()
     here, there = _runs(data), _runs(data)
     lines = []
-    expected = train_runs(here, data.X_train, data.y_train, batch_size=2, log=lines.append)
+    with threadpool_limits(1):  # as the workers (Dask's default): see the module's description
+        expected = train_runs(here, data.X_train, data.y_train, batch_size=2, log=lines.append)
     found = train_runs(there, data.X_train, data.y_train, batch_size=2, executor=cluster)
     assert len(lines) == 6  # five GD runs and five PW runs in stacks of at most two: six stacks
     for a, b, run_a, run_b in zip(expected, found, here, there):
@@ -76,7 +86,8 @@ def test_a_sweep_runs_on_the_cluster_named_by_the_environment(monkeypatch, clust
     data = small_cat()
     base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300)
     monkeypatch.delenv(executors.ENVIRONMENT, raising=False)
-    rows, summary = study.rate_sweep(data, base, [0.05, 0.1], [1, 2, 3], log=QUIET, batch_size=3)
+    with threadpool_limits(1):
+        rows, summary = study.rate_sweep(data, base, [0.05, 0.1], [1, 2, 3], log=QUIET, batch_size=3)
     monkeypatch.setenv(executors.ENVIRONMENT, cluster.scheduler.address)
     with distributed.get_task_stream(cluster) as stream:
         rows_there, summary_there = study.rate_sweep(data, base, [0.05, 0.1], [1, 2, 3], log=QUIET, batch_size=3)
@@ -91,3 +102,33 @@ def test_progress_and_report_are_refused_on_a_cluster(cluster):
     with pytest.raises(ValueError, match="leave them out to train on a cluster"):
         train_runs(_runs(data, (1,)), data.X_train, data.y_train, report=print, executor=cluster)
 
+
+
+def test_the_command_line_sweep_trains_on_the_cluster_of_the_environment(small_data, tmp_path, monkeypatch, capsys,
+                                                                          cluster):
+    summaries = []
+    for address in (None, cluster.scheduler.address):
+        if address:
+            monkeypatch.setenv(executors.ENVIRONMENT, address)
+        path = tmp_path / f"{bool(address)}.json"
+        with threadpool_limits(1):  # as the workers: on this data, two BLAS threads round differently
+            assert main(SWEEP + ["--batch-size", "2", "--json", str(path)]) == 0
+        summaries.append(json.loads(path.read_text())["runs"])
+    out = capsys.readouterr().out
+    assert f"training the stacks on the Dask cluster at {cluster.scheduler.address}" in out
+    timeless = lambda runs: [{k: v for k, v in run.items() if "seconds" not in k} for run in runs]
+    assert timeless(summaries[1]) == timeless(summaries[0]) and len(summaries[0]) == 12
+
+
+def test_a_cluster_whose_workers_run_another_pwcore_is_refused(cluster, monkeypatch):
+    monkeypatch.setattr(executors, "source_digest", lambda: "0" * 64)  # as if this checkout had changed
+    with pytest.raises(RuntimeError, match=r"the pwcore of Dask worker\(s\) \['tcp://.*'\] differs .* install this "
+                                           r"checkout on every worker"):
+        executors.resolve(cluster)
+
+
+def test_a_scheduler_that_does_not_answer_is_named_with_the_fix(monkeypatch):
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
+    with pytest.raises(ConnectionError, match=r"no Dask scheduler answers at 'tcp://127.0.0.1:9' \(from "
+                                              r"PWCORE_DASK_SCHEDULER .* or unset PWCORE_DASK_SCHEDULER"):
+        executors.resolve("tcp://127.0.0.1:9")

@@ -56,11 +56,13 @@ def test_optimizer_names_say_the_schedule_and_the_rule():
     assert built["momentum"].depths(3) == [3] and built["adam"].rule.key() == ("adam", 0.9, 0.999, 1e-8)
     assert make_optimizer("pw-adam", 0.01, "printed").name == "pw-printed-adam"
     assert make_optimizer("momentum", 0.01, beta=0.5).rule.beta == 0.5
+    assert make_optimizer("pw-printed", 0.01).name == "pw-printed"  # the printed reading's own name, as before
 
 
 @pytest.mark.parametrize("call, message", [
     (lambda: make_optimizer("nesterov", 0.1), r"unknown optimizer 'nesterov': choose one of \('gd', 'pw'"),
-    (lambda: make_optimizer("gd", 0.1, beta=0.5), r"update rule 'plain' takes no option among \['beta'\]"),
+    (lambda: make_optimizer("gd", 0.1, beta=0.5), r"update rule 'plain' takes no option \['beta'\]; it takes none"),
+    (lambda: make_rule("adam", beta=0.5), r"takes no option \['beta'\]; it takes \['beta1', 'beta2', 'eps'\]"),
     (lambda: make_rule("momentum", beta=1.0), r"beta must be a number in \[0, 1\), got 1.0"),
     (lambda: make_rule("adam", eps=0), "eps must be a positive number, got 0"),
     (lambda: make_rule("rmsprop"), r"unknown update rule 'rmsprop': choose one of \('plain', 'momentum', 'adam'\)"),

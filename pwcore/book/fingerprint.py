@@ -7,8 +7,9 @@ A notebook's fingerprint has four parts, each a SHA-256:
   part of the template);
 - ``pwcore``: ``{path: SHA-256}`` of each module of pwcore that the template runs, its path relative to
   ``pwcore/``: the modules its code cells import, followed through pwcore's own imports
-  (:mod:`pwcore.book.imports`), the library and this book layer alike. A module no page imports (the
-  command line, the PDF printer, a new optimizer no template uses yet) changes no fingerprint;
+  (:mod:`pwcore.book.imports`), the library and this book layer alike, and ``book/execution.py``, which
+  executes it. A module no page imports (the command line, the PDF printer, the build tools) changes no
+  fingerprint;
 - ``reads``: ``{name: hash}`` of the runs it reads (:mod:`pwcore.book.runs`), so a page is stale when
   what it reads is.
 
@@ -28,6 +29,7 @@ from .imports import template_modules
 from .paths import PACKAGE_DIR
 from .runs import Run, execution_order
 
+EXECUTOR = ("book/execution.py",)  # runs every notebook (papermill, its parameters, the record): part of each
 PARTS = ("template", "parameters", "pwcore")  # the parts compared one by one; ``reads`` is compared per run
 
 
@@ -94,8 +96,9 @@ def module_hashes(template: Path, package_dir: Path = PACKAGE_DIR) -> dict:
     if not (package_dir / "__init__.py").is_file():
         raise FileNotFoundError(f"{package_dir} is not a Python package (no __init__.py): point the fingerprint "
                                 f"at pwcore's source")
-    return {path.relative_to(package_dir).as_posix(): _sha256(path.read_bytes())
-            for path in template_modules(template, package_dir)}
+    files = template_modules(template, package_dir) + [package_dir / name for name in EXECUTOR
+                                                       if (package_dir / name).is_file()]
+    return {path.relative_to(package_dir).as_posix(): _sha256(path.read_bytes()) for path in sorted(set(files))}
 
 
 def fingerprint(run: Run, pwcore: dict, reads: dict) -> Fingerprint:

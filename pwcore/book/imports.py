@@ -1,7 +1,9 @@
 """Which modules of a package a notebook template runs: its code cells' imports, followed through the package.
 
 A template's fingerprint (:mod:`pwcore.book.fingerprint`) hashes these modules only, so a module the
-page never imports (a new optimizer, a study it does not run) does not make it stale. The analysis is
+page never imports (the command line, the PDF printer, the build tools) does not make it stale. Every
+template imports the setup helper, which reaches the whole core (network, optimizers, rules, training,
+study, calibration): a change to any of those re-executes every page. The analysis is
 static and conservative: every ``import`` of the package anywhere in a module counts (inside a function
 too), as does ``importlib.import_module("<literal>")``; importing ``pkg.a.b`` runs ``pkg/__init__.py`` and
 ``pkg/a/__init__.py`` first, so those count as well; ``from pkg.a import b`` counts ``pkg/a/b.py`` when

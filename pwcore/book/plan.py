@@ -35,9 +35,13 @@ def reasons_text(reasons, most: int = 3) -> str:
     upstream = [reason[len(prefix):] for reason in reasons if reason.startswith(prefix)]
     text = [reason for reason in reasons if not reason.startswith(prefix)]
     if upstream:
-        shown = ", ".join(upstream[:most]) + (f" and {len(upstream) - most} more" if len(upstream) > most else "")
-        text.append(prefix + shown)
+        text.append(prefix + _listed(upstream, most))
     return ", ".join(text)
+
+
+def _listed(names: list, most: int) -> str:
+    """``names`` joined by commas, those beyond the first ``most`` counted: "a, b, c and 2 more"."""
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def differences(recorded: Fingerprint, current: Fingerprint) -> list:
@@ -53,7 +57,7 @@ def changed_modules(recorded: Fingerprint, current: Fingerprint, most: int = 3) 
     """The pwcore modules whose hash differs between ``recorded`` and ``current`` (or in one only), listed."""
     names = sorted(path for path in recorded.pwcore.keys() | current.pwcore.keys()
                    if recorded.pwcore.get(path) != current.pwcore.get(path))
-    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+    return _listed(names, most)
 
 
 def notebook_reasons(path: Path, current: Fingerprint) -> list:
