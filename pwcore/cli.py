@@ -256,12 +256,16 @@ class SoFar:
 
     def __init__(self, planned: dict):
         self.planned, self.latest = dict(planned), {}
+        self.cluster = None  # the scheduler's address when the runs train on a Dask cluster (no progress comes back)
 
     def __call__(self, progress) -> None:
         self.latest[progress.optimizer, progress.index] = progress
 
     def lines(self) -> list:
         """One line per planned optimizer: its runs' epochs completed, latest loss and status."""
+        if self.cluster:
+            return [f"{name}: {count} run(s) sent to the Dask cluster at {self.cluster}, which reports no progress "
+                    f"(its tasks may still be running)" for name, count in self.planned.items()]
         return [_optimizer_so_far(name, count, [p for (o, _), p in self.latest.items() if o == name])
                 for name, count in self.planned.items()]
 
@@ -313,7 +317,8 @@ def _run_sweep(configs: list, args, so_far: SoFar) -> int:
     runs = [config_run(config, data, name) for name, config in pairs]
     executor = resolve(None)  # here, or the cluster of PWCORE_DASK_SCHEDULER
     if not executor.local:
-        print(f"training the stacks on the Dask cluster at {executor.client.scheduler.address} "
+        so_far.cluster = executor.client.scheduler.address
+        print(f"training the stacks on the Dask cluster at {so_far.cluster} "
               f"(no progress bars; Ctrl-C stops this process, not the cluster's tasks)", flush=True)
     histories = train_runs(runs, data.X_train, data.y_train, args.batch_size,
                            progress=not args.no_progress and executor.local,

@@ -132,3 +132,11 @@ def test_a_scheduler_that_does_not_answer_is_named_with_the_fix(monkeypatch):
     with pytest.raises(ConnectionError, match=r"no Dask scheduler answers at 'tcp://127.0.0.1:9' \(from "
                                               r"PWCORE_DASK_SCHEDULER .* or unset PWCORE_DASK_SCHEDULER"):
         executors.resolve("tcp://127.0.0.1:9")
+
+
+def test_an_interrupted_cluster_sweep_says_its_runs_went_to_the_cluster():
+    from pwcore.cli import SoFar
+    so_far = SoFar({"gd": 3, "pw": 3})
+    so_far.cluster = "tcp://10.0.0.5:8786"
+    assert so_far.lines() == [f"{name}: 3 run(s) sent to the Dask cluster at tcp://10.0.0.5:8786, which reports no "
+                              f"progress (its tasks may still be running)" for name in ("gd", "pw")]
