@@ -61,27 +61,16 @@ def main() -> None:
     data = load_data(config)
     print(f"{args.dataset}: {2 * args.seeds} runs of {args.epochs} epochs in stacks of {args.batch_size}, "
           f"{args.repeats} repeats, {args.workers} workers")
-    ways = {"here": lambda: Here()}
-    clusters = {f"local cluster, {args.workers} workers": {}}
-    opened = []
-    for label, env in clusters.items():
-        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               env=env)
-        client = Client(cluster)
-        opened += [(client, cluster)]
+    label = f"local cluster, {args.workers} workers"
+    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
         print(f"{label}: BLAS threads on the workers {sorted(client.run(_blas_threads).values())}")
-        ways[label] = lambda client=client: client
-    seconds, losses = {label: [] for label in ways}, {}
-    try:
+        executors = {"here": Here(), label: client}
+        seconds, losses = {name: [] for name in executors}, {}
         for _ in range(args.repeats):
-            for label, executor in ways.items():
-                elapsed, found = sweep(config, data, args.seeds, args.batch_size, executor())
-                seconds[label].append(elapsed)
-                losses[label] = found
-    finally:
-        for client, cluster in opened:
-            client.close()
-            cluster.close()
+            for name, executor in executors.items():
+                elapsed, losses[name] = sweep(config, data, args.seeds, args.batch_size, executor)
+                seconds[name].append(elapsed)
     here = statistics.median(seconds["here"])
     print(f"{'executor':40s} {'median s':>9s} {'/ here':>7s}  same losses as here")
     for label, values in seconds.items():
