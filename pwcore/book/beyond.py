@@ -1,0 +1,216 @@
+"""Figures, tables and plain answers of the "Beyond the paper" pages (:mod:`pwcore.beyond`). Needs matplotlib.
+
+Every function reads the ``summary`` and ``comparisons`` of :func:`pwcore.beyond.sweep`: one entry per
+setting (``layers``, ``minibatch``) and optimizer, and one per setting, pair and cost.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..beyond import PAPER_DEPTH, hidden_widths
+from ..study import CONTROL
+from .figures import _finished
+from .report import table
+
+LABELS = {"gd": "GD", "pw": "PW", CONTROL: "control", "momentum": "momentum", "pw-momentum": "PW-momentum",
+          "adam": "Adam", "pw-adam": "PW-Adam"}
+COLORS = {"gd": "tab:blue", "pw": "tab:orange", CONTROL: "tab:green", "momentum": "tab:purple",
+          "pw-momentum": "tab:pink", "adam": "tab:brown", "pw-adam": "tab:olive"}
+MARKERS = {"gd": "o", "pw": "s", CONTROL: "^", "momentum": "D", "pw-momentum": "P", "adam": "v", "pw-adam": "X"}
+COST_WORDS = {"epochs": "epochs", "seconds": "time", "flops": "FLOPs"}
+
+
+def setting_name(entry: dict) -> str:
+    """``"4 layers, full batch"`` or ``"4 layers, mini-batches of 100"``."""
+    batch = "full batch" if entry["minibatch"] is None else f"mini-batches of {entry['minibatch']}"
+    return f"{entry['layers']} layers, {batch}"
+
+
+def widths_sentence(depths) -> str:
+    """The hidden widths of each depth (:func:`pwcore.beyond.hidden_widths`), as a sentence."""
+    return "; ".join(f"L = {d}: {'-'.join(str(w) for w in hidden_widths(d))}" for d in sorted(depths)) + "."
+
+
+def setting_tables(summary: list, comparisons: list, pairs) -> str:
+    """Markdown: a heading and a :func:`summary_table` for each ``(layers, minibatch)`` of ``pairs``."""
+    return "\n\n".join(f"**{setting_name({'layers': n, 'minibatch': b})}**\n\n" + summary_table(summary, comparisons, n, b)
+                        for n, b in pairs)
+
+
+def _select(entries: list, **fields) -> list:
+    return [e for e in entries if all(e[key] == value for key, value in fields.items())]
+
+
+def _optimizers(summary: list) -> list:
+    return list(dict.fromkeys(entry["optimizer"] for entry in summary))
+
+
+def _time_points(entries: list, x_of) -> tuple:
+    """x, geometric-mean seconds and their error bars (below, above) of the entries that reached the target."""
+    hit = [e for e in entries if math.isfinite(e["seconds_mean"])]
+    x = [x_of(e) for e in hit]
+    mean = np.array([e["seconds_mean"] for e in hit])
+    low = np.array([e["seconds_low"] if math.isfinite(e["seconds_low"]) else e["seconds_mean"] for e in hit])
+    high = np.array([e["seconds_high"] if math.isfinite(e["seconds_high"]) else e["seconds_mean"] for e in hit])
+    return x, mean, np.vstack([mean - low, high - mean]) if hit else np.zeros((2, 0))
+
+
+def depth_figure(summary: list):
+    """Seconds to the target against depth (full batch), one line per optimizer at its best rate in each
+    depth: the geometric mean over the seeds that reached, with its 95 % interval."""
+    import matplotlib.pyplot as plt
+    full = _select(summary, minibatch=None)
+    depths = sorted({e["layers"] for e in full})
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    for k, name in enumerate(_optimizers(full)):
+        x, mean, error = _time_points(_select(full, optimizer=name), lambda e: e["layers"])
+        shift = (k - 3) * 0.05  # side by side, so that intervals do not hide each other
+        ax.errorbar(np.array(x) + shift, mean, yerr=error, color=COLORS[name], marker=MARKERS[name], ms=5,
+                    capsize=3, label=LABELS[name])
+    ax.set_yscale("log")
+    ax.set_xticks(depths, [str(d) for d in depths])
+    ax.set_xlabel("layers L")
+    ax.set_ylabel("seconds to target (this machine)")
+    ax.set_title("each optimizer at its best rate for each depth; bars: 95 % interval over seeds", fontsize=9)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return _finished(fig)
+
+
+def epoch_cost_figure(summary: list):
+    """A PW epoch over a GD epoch against depth: layer updates (L(L+1)/2 over L), FLOPs and seconds."""
+    import matplotlib.pyplot as plt
+    rows = epoch_cost_rows(summary)
+    depths = [row["layers"] for row in rows]
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for key, label, style in (("updates_ratio", "layer updates, (L + 1) / 2", "-o"),
+                              ("flops_ratio", "FLOPs (counted)", "-s"), ("seconds_ratio", "seconds (measured)", "-^")):
+        ax.plot(depths, [row[key] for row in rows], style, label=label)
+    ax.axhline(1, color="gray", lw=0.8)
+    ax.set_xticks(depths, [str(d) for d in depths])
+    ax.set_xlabel("layers L")
+    ax.set_ylabel("PW epoch / GD epoch")
+    ax.legend(fontsize=8)
+    return _finished(fig)
+
+
+def minibatch_figure(summary: list, n_layers: int = PAPER_DEPTH):
+    """Seconds to the target of each optimizer at ``n_layers`` layers, by mini-batch size (full batch last)."""
+    import matplotlib.pyplot as plt
+    entries = _select(summary, layers=n_layers)
+    sizes = sorted({e["minibatch"] for e in entries}, key=lambda b: math.inf if b is None else b)
+    position = {size: k for k, size in enumerate(sizes)}
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    for k, name in enumerate(_optimizers(entries)):
+        x, mean, error = _time_points(_select(entries, optimizer=name), lambda e: position[e["minibatch"]])
+        ax.errorbar(np.array(x) + (k - 3) * 0.08, mean, yerr=error, color=COLORS[name], marker=MARKERS[name],
+                    ms=5, capsize=3, ls="none", label=LABELS[name])
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(sizes)), ["full batch" if b is None else f"B = {b}" for b in sizes])
+    ax.set_ylabel("seconds to target (this machine)")
+    ax.set_title(f"{n_layers} layers; each optimizer at its best rate; bars: 95 % interval over seeds", fontsize=9)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return _finished(fig)
+
+
+def epoch_cost_rows(summary: list) -> list:
+    """Per depth (full batch): a GD and a PW epoch's layer updates, and PW over GD in updates, FLOPs, seconds."""
+    rows = []
+    for depth in sorted({e["layers"] for e in _select(summary, minibatch=None)}):
+        gd, pw = (_select(summary, layers=depth, minibatch=None, optimizer=name)[0] for name in ("gd", "pw"))
+        rows.append({"layers": depth, "gd_updates": gd["layer_updates_per_epoch"],
+                     "pw_updates": pw["layer_updates_per_epoch"],
+                     "updates_ratio": pw["layer_updates_per_epoch"] / gd["layer_updates_per_epoch"],
+                     "flops_ratio": pw["flops_per_epoch"] / gd["flops_per_epoch"],
+                     "seconds_ratio": pw["seconds_per_epoch"] / gd["seconds_per_epoch"]})
+    return rows
+
+
+def epoch_cost_table(summary: list) -> str:
+    """Markdown: :func:`epoch_cost_rows`."""
+    return table(epoch_cost_rows(summary), [
+        ("layers", "layers L", "d"), ("gd_updates", "GD layer updates / epoch", "d"),
+        ("pw_updates", "PW layer updates / epoch", "d"), ("updates_ratio", "PW / GD: updates", ".2f"),
+        ("flops_ratio", "FLOPs", ".3f"), ("seconds_ratio", "seconds", ".2f")])
+
+
+def summary_table(summary: list, comparisons: list, n_layers: int, minibatch: int | None) -> str:
+    """Markdown: each optimizer of one setting at its best rate, and its time over its PW form's."""
+    versus = {c["numerator"]: c for c in _select(comparisons, layers=n_layers, minibatch=minibatch,
+                                                   quantity="seconds") if c["denominator"] in ("pw", "pw-momentum", "pw-adam")
+              and not (c["numerator"] in ("momentum", "adam") and c["denominator"] == "pw")}
+    rows = [{**e, "ratio": versus.get(e["optimizer"])} for e in _select(summary, layers=n_layers, minibatch=minibatch)]
+    return table(rows, [
+        (lambda r: LABELS[r["optimizer"]], "optimizer", ""), ("best_rate", "best rate", "g"),
+        (lambda r: f"{r['n_reached']} of {r['n_seeds']}", "seeds reached", ""),
+        ("median_epochs", "median epochs", "d"), (_seconds_cell, "seconds [95 % CI]", ""),
+        (lambda r: None if r["median_flops"] is None else r["median_flops"] / 1e9, "GFLOPs (median)", ".3g"),
+        ("ratio", "time / its PW form's", _ratio_cell)])
+
+
+def _seconds_cell(row: dict):
+    if not math.isfinite(row["seconds_mean"]):
+        return "missed: no rate reached the target"
+    if not math.isfinite(row["seconds_low"]):
+        return f"{row['seconds_mean']:.3g} (one seed: no interval)"
+    return f"{row['seconds_mean']:.3g} [{row['seconds_low']:.3g}, {row['seconds_high']:.3g}]"
+
+
+def claim(comparison: dict) -> str:
+    """What the comparison's interval supports, naming its PW form: ``"PW-Adam has an advantage"``."""
+    return comparison["claim"].replace("PW", LABELS[comparison["denominator"]], 1)
+
+
+def _ratio_cell(comparison: dict) -> str:
+    if comparison["n"] < 2:
+        return f"{comparison['n']} paired seed(s), no interval"
+    return f"{comparison['mean']:.2f} [{comparison['low']:.2f}, {comparison['high']:.2f}]: {claim(comparison)}"
+
+
+def ratio_phrase(comparison: dict) -> str:
+    """``"Adam / PW-Adam time 1.20 [1.05, 1.37], PW-Adam has an advantage"``."""
+    c = comparison
+    head = f"{LABELS[c['numerator']]} / {LABELS[c['denominator']]} {COST_WORDS[c['quantity']]}"
+    if c["n"] < 2:
+        return f"{head}: {c['n']} paired seed(s), no interval ({claim(c)})"
+    return f"{head} {c['mean']:.2f} [{c['low']:.2f}, {c['high']:.2f}], {claim(c)}"
+
+
+def _phrases(comparisons: list, pairs, quantity: str = "seconds", **setting) -> str:
+    found = [c for c in _select(comparisons, quantity=quantity, **setting)
+             if (c["numerator"], c["denominator"]) in pairs]
+    return "; ".join(ratio_phrase(c) for c in found) if found else "no comparison was run"
+
+
+def fastest(summary: list, **setting) -> str:
+    """The optimizer with the fewest geometric-mean seconds to the target in a setting, or a sentence why none."""
+    reached = [e for e in _select(summary, **setting) if math.isfinite(e["seconds_mean"])]
+    if not reached:
+        return "no optimizer reached the target"
+    best = min(reached, key=lambda e: e["seconds_mean"])
+    return f"{LABELS[best['optimizer']]} ({best['seconds_mean']:.3g} s)"
+
+
+def answers(summary: list, comparisons: list, n_layers: int = PAPER_DEPTH) -> dict:
+    """A plain answer to each question of the page, from the time ratios (each optimizer at its best rate,
+    paired over seeds; a ratio above 1 favours the PW form).
+
+    Returns
+    -------
+    dict
+        ``practitioners``, ``depth`` and ``minibatch``: Markdown sentences.
+    """
+    paper = {"layers": n_layers, "minibatch": None}
+    practitioners = (f"At {n_layers} layers, full batch, the fastest to the target is {fastest(summary, **paper)}. "
+                     f"{_phrases(comparisons, (('adam', 'pw'), ('momentum', 'pw'), ('gd', 'pw')), **paper)}. "
+                     f"In their own PW form: "
+                     f"{_phrases(comparisons, (('adam', 'pw-adam'), ('momentum', 'pw-momentum')), **paper)}.")
+    depths = sorted({c["layers"] for c in _select(comparisons, minibatch=None)})
+    depth = " ".join(f"L = {d}: {_phrases(comparisons, (('gd', 'pw'), ('adam', 'pw-adam')), layers=d, minibatch=None)}."
+                     for d in depths)
+    sizes = sorted({c["minibatch"] for c in comparisons if c["layers"] == n_layers and c["minibatch"] is not None})
+    minibatch = " ".join(
+        f"B = {b}: {_phrases(comparisons, (('gd', 'pw'), ('adam', 'pw-adam')), layers=n_layers, minibatch=b)}; "
+        f"fastest {fastest(summary, layers=n_layers, minibatch=b)}." for b in sizes) or "No mini-batch size was run."
+    return {"practitioners": practitioners, "depth": depth, "minibatch": minibatch}

@@ -1,0 +1,141 @@
+"""Beyond the paper (pwcore.beyond and its pages): settings, per-optimizer grids, costs, comparisons."""
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from pwcore import beyond, study, train_runs
+from pwcore.book import beyond as pages
+from pwcore.experiments import ExperimentConfig
+
+from test_study import small_cat
+
+QUIET = lambda line: None
+OPTIMIZERS = ("gd", "pw", "adam", "pw-adam")
+GRIDS = {"gd": [0.05, 0.1], "pw": [0.05, 0.1], "adam": [0.01, 0.02], "pw-adam": [0.01, 0.02]}
+PAIRS = [(2, None), (3, None), (3, 16)]
+
+
+def test_hidden_widths_keep_the_paper_s_first_and_last_widths():
+    assert [beyond.hidden_widths(n) for n in (2, 3, 4, 6, 8)] == [
+        (20,), (20, 5), (20, 7, 5), (20, 7, 7, 7, 5), (20, 7, 7, 7, 7, 7, 5)]
+    for bad in (1, 0, True, 2.5):
+        with pytest.raises(ValueError, match="at least 2 layers"):
+            beyond.hidden_widths(bad)
+
+
+def test_settings_are_the_depths_then_the_batch_sizes_at_one_depth():
+    assert beyond.settings((2, 4), (100, 1000)) == [(2, None), (4, None), (4, 100), (4, 1000)]
+    assert beyond.settings((2,), (64,), batch_depth=3) == [(2, None), (3, 64)]
+    with pytest.raises(ValueError, match="distinct depths"):
+        beyond.settings((4, 4))
+    with pytest.raises(ValueError, match="distinct depths"):
+        beyond.settings((), ())
+
+
+def test_rate_grids_group_the_optimizers_that_share_a_grid_in_their_order():
+    assert beyond.rate_grids([0.1, 0.2], ("gd", "pw")) == {("gd", "pw"): [0.1, 0.2]}
+    assert beyond.rate_grids(GRIDS, OPTIMIZERS) == {("gd", "pw"): [0.05, 0.1], ("adam", "pw-adam"): [0.01, 0.02]}
+    with pytest.raises(ValueError, match=r"no grid for \['adam'\]"):
+        beyond.rate_grids({"gd": [0.1, 0.2]}, ("gd", "adam"))
+    with pytest.raises(ValueError, match="distinct optimizer names"):
+        beyond.rate_grids([0.1, 0.2], ("gd", "gd"))
+
+
+def test_epoch_costs_count_l_layer_updates_for_gd_and_l_l_plus_1_over_2_for_pw():
+    data = small_cat()
+    base = ExperimentConfig.paper("cat", target=0.6)
+    for n_layers, minibatch in ((2, None), (4, None), (3, 16)):
+        config = beyond.setting_config(base, n_layers, minibatch)
+        costs = beyond.epoch_costs(config, data, ("gd", "pw", study.CONTROL, "pw-adam"))
+        steps = 1 if minibatch is None else math.ceil(data.X_train.shape[1] / minibatch)
+        L = n_layers
+        assert {name: c["layer_updates"] for name, c in costs.items()} == {
+            "gd": L * steps, "pw": L * (L + 1) // 2 * steps, study.CONTROL: L * steps, "pw-adam": L * (L + 1) // 2 * steps}
+        # a PW epoch back-propagates through more of the upper layers than a GD epoch: more FLOPs, never fewer
+        assert costs["pw"]["flops"] > costs["gd"]["flops"] == costs[study.CONTROL]["flops"]
+        assert costs["pw-adam"]["flops"] == costs["pw"]["flops"]  # the rule changes the step, not the products
+
+
+@pytest.fixture(scope="module")
+def swept():
+    data = small_cat()
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300)
+    rows, summary, comparisons = beyond.sweep(data, base, PAIRS, GRIDS, [1, 2, 3], OPTIMIZERS, max_extensions=3,
+                                              log=QUIET)
+    return data, base, rows, summary, comparisons
+
+
+def test_sweep_rows_are_each_setting_s_runs_with_flops_and_one_timing_per_optimizer(swept):
+    data, base, rows, summary, comparisons = swept
+    assert [(r["layers"], r["minibatch"]) for r in rows] == sorted(
+        [(r["layers"], r["minibatch"]) for r in rows], key=PAIRS.index)
+    assert {(r["layers"], r["minibatch"]) for r in rows} == set(PAIRS)
+    for n_layers, minibatch in PAIRS:
+        config = beyond.setting_config(base, n_layers, minibatch)
+        costs = beyond.epoch_costs(config, data, OPTIMIZERS)
+        mine = [r for r in rows if (r["layers"], r["minibatch"]) == (n_layers, minibatch)]
+        assert {r["optimizer"] for r in mine} == set(OPTIMIZERS)
+        for r in mine:
+            assert r["flops"] == pytest.approx(r["elapsed"] * costs[r["optimizer"]]["flops"], rel=1e-12)
+        for name in OPTIMIZERS:  # every row of an optimizer timed by the same measurement
+            per_epoch = {r["seconds"] / r["elapsed"] for r in mine if r["optimizer"] == name and r["elapsed"] > 0}
+            assert len({round(value, 12) for value in per_epoch}) == 1
+    for r in (rows[0], rows[-1]):  # the depth and mini-batch size reach the run: it gives what it gives alone
+        config = replace(beyond.setting_config(base, r["layers"], r["minibatch"]), learning_rate=r["learning_rate"],
+                         seed=r["seed"])
+        alone = train_runs([study.optimizer_run(config, data, r["optimizer"])], data.X_train, data.y_train)[0]
+        assert (r["status"], r["epochs"], r["elapsed"]) == (alone.status, alone.epochs_completed, alone.epochs_elapsed)
+
+
+def test_sweep_summary_gives_each_optimizer_s_costs_at_its_best_rate(swept):
+    data, base, rows, summary, comparisons = swept
+    assert [(e["layers"], e["minibatch"], e["optimizer"]) for e in summary] == [
+        (n, b, name) for n, b in PAIRS for name in OPTIMIZERS]
+    for entry in summary:
+        if entry["best_rate"] is None:
+            assert entry["median_flops"] is None and math.isnan(entry["seconds_mean"])
+            continue
+        assert entry["median_flops"] == pytest.approx(entry["median_elapsed"] * entry["flops_per_epoch"])
+        seconds = [r["seconds"] for r in rows if (r["layers"], r["minibatch"], r["optimizer"], r["learning_rate"])
+                   == (entry["layers"], entry["minibatch"], entry["optimizer"], entry["best_rate"])
+                   and r["status"] == "target"]
+        assert entry["seconds_mean"] == pytest.approx(math.exp(np.mean(np.log(seconds))))
+        if len(seconds) > 1:
+            assert entry["seconds_low"] < entry["seconds_mean"] < entry["seconds_high"]
+    assert sum(e["best_rate"] is not None for e in summary) >= len(summary) - 2  # the grids mostly reach
+
+
+def test_sweep_compares_each_optimizer_with_its_pw_form_in_epochs_seconds_and_flops(swept):
+    data, base, rows, summary, comparisons = swept
+    assert [(c["layers"], c["minibatch"], c["numerator"], c["denominator"], c["quantity"]) for c in comparisons] == [
+        (n, b, top, bottom, cost) for n, b in PAIRS for top, bottom in (("gd", "pw"), ("adam", "pw-adam"), ("adam", "pw"))
+        for cost in beyond.COSTS]
+    for epochs, seconds, flops in zip(comparisons[0::3], comparisons[1::3], comparisons[2::3]):
+        setting = [e for e in summary if (e["layers"], e["minibatch"]) == (epochs["layers"], epochs["minibatch"])]
+        per_epoch = {e["optimizer"]: e["flops_per_epoch"] for e in setting}
+        scale = per_epoch[epochs["numerator"]] / per_epoch[epochs["denominator"]]
+        if epochs["n"] >= 2:
+            assert flops["mean"] == pytest.approx(epochs["mean"] * scale)
+            assert (flops["low"], flops["high"]) == pytest.approx((epochs["low"] * scale, epochs["high"] * scale))
+        assert flops["seeds"] == epochs["seeds"] == seconds["seeds"]
+        assert flops["claim"] == study.supported_claim(flops)
+    with pytest.raises(ValueError, match="unknown cost"):
+        beyond.compare(rows, summary, {}, "gd", "pw", "updates")
+
+
+def test_the_page_s_tables_answers_and_figures(swept):
+    data, base, rows, summary, comparisons = swept
+    table = pages.summary_table(summary, comparisons, 3, 16)
+    assert table.count("\n") == 1 + len(OPTIMIZERS) and "nan" not in table
+    assert "| Adam |" in table and "PW-Adam" in table
+    cost = pages.epoch_cost_rows(summary)
+    assert [(row["layers"], row["updates_ratio"]) for row in cost] == [(2, 1.5), (3, 2.0)]
+    answers = pages.answers(summary, comparisons, n_layers=3)
+    assert set(answers) == {"practitioners", "depth", "minibatch"}
+    assert "L = 2:" in answers["depth"] and "L = 3:" in answers["depth"] and "B = 16:" in answers["minibatch"]
+    assert "GD / PW time" in answers["practitioners"] and "Adam / PW-Adam time" in answers["practitioners"]
+    assert pages.widths_sentence([4, 2]) == "L = 2: 20; L = 4: 20-7-5."
+    for figure in (pages.depth_figure(summary), pages.epoch_cost_figure(summary), pages.minibatch_figure(summary, 3)):
+        assert all(ax.has_data() for ax in figure.axes)
