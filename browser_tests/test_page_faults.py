@@ -14,12 +14,9 @@ the offending element:
 * a figure with an empty plot area (``pwcore.book.figcheck.empty_plot_areas`` on the PNG the page shows);
 * "nan" or "inf" in a table cell with nothing beside it to say why.
 
-The width check and the nan check judge what a notebook printed, and the library's fix for them (narrower
-tables, an explained ratio where there is none) reaches a page only when its notebook is re-executed. So on
-a page whose notebook was executed before notebooks recorded what produced them (the set ``UNRECORDED`` of
-tests/test_generated_notebooks.py, which may only shrink) they are skipped, saying so; every page with a
-record was produced by the current library (the staleness test holds that), and every hand-written page,
-is checked.
+The width check and the nan check judge what a notebook printed: every generated page was produced by the
+current library (tests/test_generated_notebooks.py holds that), so a fault here is fixed in the library or
+the template and the page re-executed.
 """
 import re
 from pathlib import Path
@@ -145,23 +142,6 @@ def test_title_and_heading_are_unique(measured, page):
     assert not same_title, f"{page}: its browser title {mine['title']!r} is also the title of {same_title}"
 
 
-def executed_before_records(page: str) -> bool:
-    """Whether ``page`` is a notebook executed before notebooks recorded what produced them (see above)."""
-    from pwcore.book.paths import GENERATED_DIR
-    from pwcore.book.record import read_record
-    notebook = GENERATED_DIR / f"{Path(page).stem}.ipynb"
-    return page.startswith("book/generated/") and notebook.is_file() and read_record(notebook).fingerprint is None
-
-
-def report(page: str, problems: list, message: str) -> None:
-    """Fail with ``message`` when there are ``problems``; on a page executed before records existed, skip
-    instead, saying what was found and how to re-execute it."""
-    if problems and executed_before_records(page):
-        pytest.skip(f"{page}: {len(problems)} fault(s), on a notebook executed before records existed; re-execute "
-                    f"it (python -m pwcore.book --only {Path(page).stem}) and this check applies: {problems[0]}")
-    assert not problems, message
-
-
 @pytest.mark.parametrize("page", book_pages())
 def test_nothing_is_wider_than_the_column(measured, page):
     facts = measured(page)
@@ -170,8 +150,8 @@ def test_nothing_is_wider_than_the_column(measured, page):
                 for s in facts["sticking"]]
     problems += [f"{h['element']} is {h['content']} px wide in a box of {h['box']} px "
                  f"({h['content'] - h['box']} px cut off or behind a scrollbar)" for h in facts["hidden"]]
-    report(page, problems, f"{page} (main column {column['width']} px wide): {len(problems)} element(s) wider "
-                           f"than the column:\n  " + "\n  ".join(problems))
+    assert not problems, (f"{page} (main column {column['width']} px wide): {len(problems)} element(s) wider "
+                          f"than the column:\n  " + "\n  ".join(problems))
 
 
 @pytest.mark.parametrize("page", book_pages())
@@ -223,5 +203,5 @@ def unexplained_not_finite(cell: dict) -> bool:
 def test_no_unexplained_nan_or_inf_in_tables(measured, page):
     bad = [f"section \"{c['section']}\", row \"{c['row']}\", column \"{c['column']}\": {c['text']!r}"
            for c in measured(page)["cells"] if unexplained_not_finite(c)]
-    report(page, bad, f"{page}: {len(bad)} table cell(s) show nan or inf without an explanation:\n  "
+    assert not bad, (f"{page}: {len(bad)} table cell(s) show nan or inf without an explanation:\n  "
                       + "\n  ".join(bad))

@@ -146,13 +146,11 @@ def test_a_missing_mathjax_package_is_named_with_its_install_command(monkeypatch
         html.ensure_mathjax(tmp_path)
 
 
-SHIMS = {"provenance.py", "regeneration.py", "plots.py", "report.py"}  # old names, for committed notebooks only
-
 
 def test_the_core_modules_never_import_the_book_layer():
     import ast
     for path in sorted((ROOT / "pwcore").rglob("*.py")):
-        if "book" in path.relative_to(ROOT / "pwcore").parts or path.name in SHIMS:
+        if "book" in path.relative_to(ROOT / "pwcore").parts:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):

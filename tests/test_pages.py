@@ -157,7 +157,7 @@ def _history(positions, losses, epochs, status="target"):
 
 def test_a_run_that_met_the_target_at_once_is_drawn_as_a_point(tmp_path):
     """The MNIST sigmoid page: both runs start below the target, so each history has one evaluation."""
-    from pwcore.plots import loss_curves
+    from pwcore.book.figures import loss_curves
     histories = {"gd": _history([0.0], [3.2384], 0), "pw": _history([0.0], [3.2384], 0)}
     fig = loss_curves(histories, 3.248)
     assert figcheck.axes_without_data(fig) == []
@@ -167,7 +167,7 @@ def test_a_run_that_met_the_target_at_once_is_drawn_as_a_point(tmp_path):
 
 def test_a_spiking_run_is_drawn_on_a_log_scale():
     """The diverging-rate page: PW's loss spikes to 85 and settles near 0.6; on a linear scale both look flat."""
-    from pwcore.plots import loss_curves
+    from pwcore.book.figures import loss_curves
     spike = [0.77, 85.0] + [0.64] * 40
     histories = {"gd": _history(np.arange(3) / 4, [0.77, 5.0, np.nan], 2, "diverged"),
                  "pw": _history(np.arange(len(spike)) / 4, spike, 10, "max_epochs")}
@@ -177,7 +177,7 @@ def test_a_spiking_run_is_drawn_on_a_log_scale():
 
 
 def test_the_accounting_figure_is_drawn_to_be_shown_near_its_natural_size(tmp_path):
-    from pwcore.plots import accounting_figure
+    from pwcore.book.figures import accounting_figure
     steps = np.arange(30.0)
     run = SimpleNamespace(eval_positions=steps, eval_layer_updates=steps * 4, eval_flops=steps * 1e9,
                           eval_seconds=steps / 10, eval_loss=np.exp(-steps / 10))
