@@ -11,7 +11,9 @@ Conventions (those of :mod:`pwcore.study`): epochs to the target are fractional;
 epochs times the optimizer's seconds per epoch, measured alone once per setting, all optimizers' epochs
 taking turns (:func:`pwcore.study.seconds_per_epoch`); FLOPs are fractional epochs times the
 matrix-product FLOPs of one epoch, counted on a run of one epoch alone (:func:`epoch_costs`, which also
-counts the epoch's layer updates).
+counts the epoch's layer updates). With mini-batches every run of a setting sees the same order (the
+base configuration's ``shuffle_seed``), so the seeds vary the initial weights only, and the intervals
+over seeds leave out the variation of the order.
 
 The networks keep the paper's first hidden width 20, whose product with the input dominates the cost of
 an epoch, and its last hidden width 5, with 7-wide layers between (:func:`hidden_widths`), so that depth
@@ -19,7 +21,6 @@ changes the number of layers and little else.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
@@ -27,14 +28,14 @@ import numpy as np
 from . import study
 from .executors import Here
 from .experiments import ExperimentConfig
-from .training import train_runs
+from .training import check_minibatch, train_runs
 
 DEPTHS = (2, 3, 4, 6, 8)
 PAPER_DEPTH = 4
 OPTIMIZERS = ("gd", "pw", study.CONTROL, "momentum", "pw-momentum", "adam", "pw-adam")
+PW_FORM = {"gd": "pw", study.CONTROL: "pw", "momentum": "pw-momentum", "adam": "pw-adam"}  # what each is compared with
 # Each comparison divides the first optimizer's cost by the second's, seed by seed: above 1 favours the second.
-PAIRS = (("gd", "pw"), (study.CONTROL, "pw"), ("momentum", "pw-momentum"), ("adam", "pw-adam"),
-         ("momentum", "pw"), ("adam", "pw"))
+PAIRS = (*PW_FORM.items(), ("momentum", "pw"), ("adam", "pw"))
 COSTS = ("epochs", "seconds", "flops")
 
 
@@ -53,18 +54,29 @@ def hidden_widths(n_layers: int) -> tuple:
 
 
 def settings(depths=DEPTHS, batch_sizes=(), batch_depth: int = PAPER_DEPTH) -> list:
-    """The settings of a study: every depth of ``depths`` with the full batch, then ``batch_depth`` with
-    each mini-batch size of ``batch_sizes``.
+    """The settings of a study: every depth of ``depths`` with the full batch, then ``batch_depth`` (one of
+    ``depths``, so that its mini-batch runs have a full-batch reference) with each size of ``batch_sizes``.
+
+    Every setting is checked here, before anything trains.
 
     Returns
     -------
     list of (int, int or None)
         ``(n_layers, minibatch)`` pairs, none repeated.
     """
+    example = "e.g. depths=(2, 4), batch_sizes=(100,), batch_depth=4"
+    depths, batch_sizes = list(depths), list(batch_sizes)
+    whole = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    if not all(whole(v) for v in [*depths, *batch_sizes, batch_depth]):
+        raise ValueError(f"depths, batch sizes and batch_depth must be whole numbers, {example}; got "
+                         f"depths={depths}, batch_sizes={batch_sizes}, batch_depth={batch_depth!r}")
     pairs = [(int(n), None) for n in depths] + [(int(batch_depth), int(b)) for b in batch_sizes]
-    if not pairs or len(set(pairs)) != len(pairs):
-        raise ValueError(f"give distinct depths and batch sizes, e.g. depths=(2, 4), batch_sizes=(100,); "
-                         f"got depths={tuple(depths)}, batch_sizes={tuple(batch_sizes)}")
+    if not depths or len(set(pairs)) != len(pairs) or batch_depth not in depths:
+        raise ValueError(f"give distinct depths, batch_depth among them, and distinct batch sizes, {example}; got "
+                         f"depths={depths}, batch_sizes={batch_sizes}, batch_depth={batch_depth}")
+    for n_layers, minibatch in pairs:
+        hidden_widths(n_layers)
+        check_minibatch(minibatch)
     return pairs
 
 
@@ -108,7 +120,10 @@ def sweep(data, base: ExperimentConfig, pairs, learning_rates, seeds, optimizers
         log(f"{n_layers} layers, {'full batch' if minibatch is None else f'mini-batches of {minibatch}'}")
         config = setting_config(base, n_layers, minibatch)
         costs = epoch_costs(config, data, optimizers)
-        setting_rows, setting_summary = _rate_sweeps(data, config, groups, seeds, max_extensions, log, executor)
+        setting_rows, setting_summary, seconds = _rate_sweeps(data, config, groups, seeds, max_extensions, log,
+                                                              executor)
+        for name in optimizers:
+            costs[name]["seconds"] = seconds[name]
         label = {"layers": n_layers, "minibatch": minibatch}
         for row in setting_rows:
             row.update(label, flops=row["elapsed"] * costs[row["optimizer"]]["flops"])
@@ -126,8 +141,9 @@ def rate_grids(learning_rates, optimizers) -> dict:
     ``learning_rates`` is one grid for all ``optimizers``, or ``{name: grid}`` with a grid for each.
     """
     optimizers = tuple(optimizers)
-    if not optimizers or len(set(optimizers)) != len(optimizers):
-        raise ValueError(f"give distinct optimizer names, e.g. {OPTIMIZERS}; got {optimizers}")
+    if len(set(optimizers)) != len(optimizers) or not {"gd", "pw"} <= set(optimizers):
+        raise ValueError(f"give distinct optimizer names, gd and pw among them (every comparison is with a PW "
+                         f"form, and the epoch costs compare PW with GD), e.g. {OPTIMIZERS}; got {optimizers}")
     if not isinstance(learning_rates, dict):
         return {optimizers: list(learning_rates)}
     missing = [name for name in optimizers if name not in learning_rates]
@@ -141,7 +157,8 @@ def rate_grids(learning_rates, optimizers) -> dict:
 
 def _rate_sweeps(data, config, groups: dict, seeds, max_extensions, log, executor) -> tuple:
     """:func:`pwcore.study.rate_sweep` of each group of :func:`rate_grids`, then every row's seconds from
-    one measurement of all the optimizers' seconds per epoch (so that no group is timed under other load)."""
+    one measurement of all the optimizers' seconds per epoch (so that no group is timed under other load;
+    each rate_sweep's own timing of its group is replaced). Returns rows, summary, ``{name: seconds}``."""
     rows, extended = [], {}
     for names, grid in groups.items():
         group_rows, group_summary = study.rate_sweep(data, config, grid, seeds, names, max_extensions, log,
@@ -154,12 +171,15 @@ def _rate_sweeps(data, config, groups: dict, seeds, max_extensions, log, executo
         row["seconds"] = row["elapsed"] * seconds[row["optimizer"]]
     summary = [study.sweep_summary(rows, name, extended[name]["extensions"], extended[name]["capped"])
                for name in optimizers]
-    return rows, summary
+    return rows, summary, seconds
 
 
 def epoch_costs(config: ExperimentConfig, data, names) -> dict:
-    """FLOPs and layer updates of one epoch of each optimizer of ``names``, counted on a run of one epoch
-    alone from ``config``'s initial network (counts, not timings: they do not depend on the machine).
+    """Matrix-product FLOPs and layer updates of one epoch of each optimizer of ``names``, counted on a run
+    of one epoch alone from ``config``'s initial network, between its first loss evaluation and its last
+    (so the forward pass of the initial loss is left out, and the epoch's own evaluations are in). Counts,
+    not timings: they do not depend on the machine. The update arithmetic of momentum and Adam is not a
+    matrix product and is not counted.
 
     Returns
     -------
@@ -169,7 +189,8 @@ def epoch_costs(config: ExperimentConfig, data, names) -> dict:
     one_epoch = replace(config, target=None, max_epochs=1)
     runs = [study.optimizer_run(one_epoch, data, name) for name in names]
     histories = train_runs(runs, data.X_train, data.y_train, batch_size=1, executor=Here())
-    return {name: {"flops": study.per_epoch_cost(h)["flops"], "layer_updates": int(h.eval_layer_updates[-1])}
+    return {name: {"flops": float(h.eval_flops[-1] - h.eval_flops[0]),
+                   "layer_updates": int(h.eval_layer_updates[-1] - h.eval_layer_updates[0])}
             for name, h in zip(names, histories)}
 
 
@@ -177,7 +198,7 @@ def summary_entry(entry: dict, rows: list, cost: dict) -> dict:
     """One optimizer's :func:`~pwcore.study.sweep_summary` ``entry`` with its costs at the best rate.
 
     Adds ``flops_per_epoch`` and ``layer_updates_per_epoch`` (``cost``, from :func:`epoch_costs`),
-    ``seconds_per_epoch`` (measured alone by the sweep), ``median_flops``, and the geometric mean of the
+    ``seconds_per_epoch`` (``cost["seconds"]``, measured alone by the sweep), ``median_flops``, and the geometric mean of the
     seconds to the target over the seeds that reached it at the best rate, with its 95 % t-interval
     (:func:`pwcore.study.ratio_interval`): ``seconds_mean``, ``seconds_low``, ``seconds_high``.
     """
@@ -186,25 +207,19 @@ def summary_entry(entry: dict, rows: list, cost: dict) -> dict:
                and r["status"] == "target"]
     interval = study.ratio_interval(seconds, np.ones(len(seconds)))
     elapsed = entry["median_elapsed"]
-    return {**entry, "seconds_per_epoch": _seconds_per_epoch(rows, name),
+    return {**entry, "seconds_per_epoch": cost["seconds"],
             "flops_per_epoch": cost["flops"], "layer_updates_per_epoch": cost["layer_updates"],
             "median_flops": None if elapsed is None else elapsed * cost["flops"],
             "seconds_mean": interval["mean"], "seconds_low": interval["low"], "seconds_high": interval["high"]}
-
-
-def _seconds_per_epoch(rows: list, name: str) -> float:
-    """The seconds per epoch the sweep measured for ``name`` (every row's seconds are its epochs times it)."""
-    for row in rows:
-        if row["optimizer"] == name and row["elapsed"] > 0:
-            return row["seconds"] / row["elapsed"]
-    return math.nan
 
 
 def compare(rows: list, summary: list, costs: dict, numerator: str, denominator: str, cost: str) -> dict:
     """``numerator / denominator`` of ``cost`` to the target, paired by seed, each at its best rate.
 
     ``"epochs"`` and ``"seconds"`` are :func:`pwcore.study.paired_ratio`; ``"flops"`` is the epoch ratio
-    times the ratio of the two optimizers' FLOPs per epoch (:func:`epoch_costs`), seed by seed.
+    times the ratio of the two optimizers' FLOPs per epoch (:func:`epoch_costs`), seed by seed: fractional
+    epochs times the FLOPs of a whole epoch, as the seconds are (a PW run stopped inside an epoch is
+    charged the epoch's average, not its sub-steps' own, unequal costs).
     """
     if cost not in COSTS:
         raise ValueError(f"unknown cost {cost!r}: choose one of {COSTS}")

@@ -27,20 +27,27 @@ def test_hidden_widths_keep_the_paper_s_first_and_last_widths():
 
 def test_settings_are_the_depths_then_the_batch_sizes_at_one_depth():
     assert beyond.settings((2, 4), (100, 1000)) == [(2, None), (4, None), (4, 100), (4, 1000)]
-    assert beyond.settings((2,), (64,), batch_depth=3) == [(2, None), (3, 64)]
-    with pytest.raises(ValueError, match="distinct depths"):
-        beyond.settings((4, 4))
-    with pytest.raises(ValueError, match="distinct depths"):
-        beyond.settings((), ())
+    assert beyond.settings((2, 3), (64,), batch_depth=3) == [(2, None), (3, None), (3, 64)]
+    for depths, sizes, depth in (((4, 4), (), 4), ((), (), 4), ((2, 3), (64,), 4), ((2, 4), (64, 64), 4)):
+        with pytest.raises(ValueError, match="distinct depths, batch_depth among them"):
+            beyond.settings(depths, sizes, depth)
+    for depths, sizes in (((2.7, 4), ()), ((2, 4), (64.9,)), ((True, 4), ())):
+        with pytest.raises(ValueError, match="whole numbers"):
+            beyond.settings(depths, sizes)
+    with pytest.raises(ValueError, match="at least 2 layers"):
+        beyond.settings((4, 1))  # refused before the first setting trains, not when the loop reaches it
+    with pytest.raises(ValueError, match="minibatch must be a positive number"):
+        beyond.settings((4,), (0,))
 
 
 def test_rate_grids_group_the_optimizers_that_share_a_grid_in_their_order():
     assert beyond.rate_grids([0.1, 0.2], ("gd", "pw")) == {("gd", "pw"): [0.1, 0.2]}
     assert beyond.rate_grids(GRIDS, OPTIMIZERS) == {("gd", "pw"): [0.05, 0.1], ("adam", "pw-adam"): [0.01, 0.02]}
     with pytest.raises(ValueError, match=r"no grid for \['adam'\]"):
-        beyond.rate_grids({"gd": [0.1, 0.2]}, ("gd", "adam"))
-    with pytest.raises(ValueError, match="distinct optimizer names"):
-        beyond.rate_grids([0.1, 0.2], ("gd", "gd"))
+        beyond.rate_grids({"gd": [0.1, 0.2], "pw": [0.1, 0.2]}, ("gd", "pw", "adam"))
+    for names in (("gd", "gd", "pw"), ("gd", "adam"), ("pw", "pw-adam")):
+        with pytest.raises(ValueError, match="distinct optimizer names, gd and pw among them"):
+            beyond.rate_grids([0.1, 0.2], names)
 
 
 def test_epoch_costs_count_l_layer_updates_for_gd_and_l_l_plus_1_over_2_for_pw():
@@ -56,6 +63,10 @@ def test_epoch_costs_count_l_layer_updates_for_gd_and_l_l_plus_1_over_2_for_pw()
         # a PW epoch back-propagates through more of the upper layers than a GD epoch: more FLOPs, never fewer
         assert costs["pw"]["flops"] > costs["gd"]["flops"] == costs[study.CONTROL]["flops"]
         assert costs["pw-adam"]["flops"] == costs["pw"]["flops"]  # the rule changes the step, not the products
+        for name in ("gd", "pw"):  # one epoch's work: what a second epoch adds to a run, no start-up pass
+            one, two = (train_runs([study.optimizer_run(replace(config, target=None, max_epochs=n), data, name)],
+                                   data.X_train, data.y_train)[0] for n in (1, 2))
+            assert costs[name]["flops"] == two.eval_flops[-1] - one.eval_flops[-1]
 
 
 @pytest.fixture(scope="module")
@@ -137,5 +148,50 @@ def test_the_page_s_tables_answers_and_figures(swept):
     assert "L = 2:" in answers["depth"] and "L = 3:" in answers["depth"] and "B = 16:" in answers["minibatch"]
     assert "GD / PW time" in answers["practitioners"] and "Adam / PW-Adam time" in answers["practitioners"]
     assert pages.widths_sentence([4, 2]) == "L = 2: 20; L = 4: 20-7-5."
-    for figure in (pages.depth_figure(summary), pages.epoch_cost_figure(summary), pages.minibatch_figure(summary, 3)):
-        assert all(ax.has_data() for ax in figure.axes)
+    median = {e["optimizer"]: e["median_seconds"] for e in summary if (e["layers"], e["minibatch"]) == (3, 16)}
+    assert pages.fastest(summary, layers=3, minibatch=16).startswith(pages.LABELS[min(median, key=median.get)])
+    assert pages.fastest(summary, layers=5, minibatch=None) == "not run"
+
+
+def test_the_figures_say_where_an_optimizer_missed_and_centre_the_optimizers_on_each_setting(swept):
+    data, base, rows, summary, comparisons = swept
+    missed = [dict(e, seconds_mean=math.nan, median_seconds=math.inf) if (e["optimizer"], e["layers"]) == ("adam", 2)
+              else e for e in summary]
+    figure = pages.depth_figure(missed)
+    labels = figure.axes[0].get_legend_handles_labels()[1]
+    assert labels == ["GD", "PW", "Adam (missed: L = 2)", "PW-Adam"]
+    lines = [bars.lines[0] for bars in pages.depth_figure(summary).axes[0].containers]  # each optimizer's points
+    assert len(lines) == len(OPTIMIZERS) and all(len(line.get_xdata()) == 2 for line in lines)
+    centres = [np.mean([line.get_xdata()[k] for line in lines]) for k in range(2)]
+    assert centres == pytest.approx([2, 3])  # the side-by-side offsets add up to nothing
+    assert pages.minibatch_figure(summary, 3).axes[0].get_xticklabels()[-1].get_text() == "full batch"
+
+
+def test_glue_values_name_each_setting_s_time_ratios_and_fastest_optimizer(swept):
+    data, base, rows, summary, comparisons = swept
+    values = pages.glue_values(summary, comparisons)
+    keys = {f"time_{pair}_{setting}" for pair in ("gd_pw", "adam_pw_adam", "adam_pw")
+            for setting in ("L2_full", "L3_full", "L3_B16")} | {f"fastest_{s}" for s in ("L2_full", "L3_full", "L3_B16")}
+    assert set(values) == keys
+    assert all(isinstance(v, str) and "nan" not in v for v in values.values())
+    first = next(c for c in comparisons if c["quantity"] == "seconds")
+    assert values["time_gd_pw_L2_full"] == pages.ratio_value(first) and values["time_gd_pw_L2_full"].startswith(
+        f"{first['mean']:.2f} [")
+
+
+def comparison(layers, mean, low, high, numerator="gd", denominator="pw"):
+    interval = {"mean": mean, "low": low, "high": high, "n": 5}
+    return {"layers": layers, "minibatch": None, "numerator": numerator, "denominator": denominator,
+            "quantity": "seconds", **interval, "claim": study.supported_claim(interval)}
+
+
+def test_claims_group_the_settings_by_what_their_interval_supports_naming_the_pw_form():
+    found = [comparison(2, 1.5, 1.2, 1.9), comparison(4, 1.1, 0.9, 1.4), comparison(8, 1.6, 1.1, 2.0),
+             comparison(4, 0.5, 0.4, 0.7, "adam", "pw-adam")]
+    by_depth = lambda c: f"L = {c['layers']}"
+    assert pages.claims_by_setting(found, "gd", "pw", by_depth) == (
+        "PW has an advantage at L = 2, L = 8; inconclusive at L = 4")
+    assert pages.claims_by_setting(found, "adam", "pw-adam", by_depth) == "PW-Adam is slower at L = 4"
+    assert pages.claims_by_setting(found, "momentum", "pw-momentum", by_depth) == "not run"
+    assert pages.ratio_value({**found[0], "n": 1}) == "1.50 on the one seed that reached the target with both, no interval"
+    assert pages.ratio_value({**found[0], "n": 0}) == "not compared: no seed reached the target with both"

@@ -9,11 +9,12 @@ import math
 
 import numpy as np
 
-from ..beyond import PAPER_DEPTH, hidden_widths
+from ..beyond import PAPER_DEPTH, PW_FORM, hidden_widths
 from ..study import CONTROL
 from .figures import _finished
 from .report import table
 
+# figures.LABELS names the control by the paper's four layers' rates; here the depth varies
 LABELS = {"gd": "GD", "pw": "PW", CONTROL: "control", "momentum": "momentum", "pw-momentum": "PW-momentum",
           "adam": "Adam", "pw-adam": "PW-Adam"}
 COLORS = {"gd": "tab:blue", "pw": "tab:orange", CONTROL: "tab:green", "momentum": "tab:purple",
@@ -57,25 +58,38 @@ def _time_points(entries: list, x_of) -> tuple:
     return x, mean, np.vstack([mean - low, high - mean]) if hit else np.zeros((2, 0))
 
 
+def _time_figure(entries: list, x_of, ticks: dict, xlabel: str, title: str, joined: bool):
+    """Seconds to the target of each optimizer of ``entries`` (geometric mean over the seeds that reached,
+    95 % interval), at x positions ``x_of(entry)`` labelled by ``ticks`` (``{x: label}``); the optimizers
+    side by side around each position, so that their intervals do not hide each other. An optimizer that
+    missed the target somewhere says where in its legend entry."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    names = _optimizers(entries)
+    for k, name in enumerate(names):
+        mine = _select(entries, optimizer=name)
+        x, mean, error = _time_points(mine, x_of)
+        missed = [ticks[x_of(e)] for e in mine if not math.isfinite(e["seconds_mean"])]
+        label = LABELS[name] + (f" (missed: {', '.join(missed)})" if missed else "")
+        shift = (k - (len(names) - 1) / 2) * 0.3 / len(names) * min(np.diff(sorted(ticks)), default=1)
+        ax.errorbar(np.array(x, float) + shift, mean, yerr=error, color=COLORS[name], marker=MARKERS[name], ms=5,
+                    capsize=3, ls="-" if joined else "none", label=label)
+    ax.set_yscale("log")
+    ax.set_xticks(list(ticks), list(ticks.values()))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("seconds to target (this machine)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return _finished(fig)
+
+
 def depth_figure(summary: list):
     """Seconds to the target against depth (full batch), one line per optimizer at its best rate in each
     depth: the geometric mean over the seeds that reached, with its 95 % interval."""
-    import matplotlib.pyplot as plt
     full = _select(summary, minibatch=None)
-    depths = sorted({e["layers"] for e in full})
-    fig, ax = plt.subplots(figsize=(8.5, 4.2))
-    for k, name in enumerate(_optimizers(full)):
-        x, mean, error = _time_points(_select(full, optimizer=name), lambda e: e["layers"])
-        shift = (k - 3) * 0.05  # side by side, so that intervals do not hide each other
-        ax.errorbar(np.array(x) + shift, mean, yerr=error, color=COLORS[name], marker=MARKERS[name], ms=5,
-                    capsize=3, label=LABELS[name])
-    ax.set_yscale("log")
-    ax.set_xticks(depths, [str(d) for d in depths])
-    ax.set_xlabel("layers L")
-    ax.set_ylabel("seconds to target (this machine)")
-    ax.set_title("each optimizer at its best rate for each depth; bars: 95 % interval over seeds", fontsize=9)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    return _finished(fig)
+    ticks = {d: f"L = {d}" for d in sorted({e["layers"] for e in full})}
+    return _time_figure(full, lambda e: e["layers"], ticks, "layers",
+                        "each optimizer at its best rate for each depth; bars: 95 % interval over seeds", joined=True)
 
 
 def epoch_cost_figure(summary: list):
@@ -97,21 +111,13 @@ def epoch_cost_figure(summary: list):
 
 def minibatch_figure(summary: list, n_layers: int = PAPER_DEPTH):
     """Seconds to the target of each optimizer at ``n_layers`` layers, by mini-batch size (full batch last)."""
-    import matplotlib.pyplot as plt
     entries = _select(summary, layers=n_layers)
     sizes = sorted({e["minibatch"] for e in entries}, key=lambda b: math.inf if b is None else b)
     position = {size: k for k, size in enumerate(sizes)}
-    fig, ax = plt.subplots(figsize=(8.5, 4.2))
-    for k, name in enumerate(_optimizers(entries)):
-        x, mean, error = _time_points(_select(entries, optimizer=name), lambda e: position[e["minibatch"]])
-        ax.errorbar(np.array(x) + (k - 3) * 0.08, mean, yerr=error, color=COLORS[name], marker=MARKERS[name],
-                    ms=5, capsize=3, ls="none", label=LABELS[name])
-    ax.set_yscale("log")
-    ax.set_xticks(range(len(sizes)), ["full batch" if b is None else f"B = {b}" for b in sizes])
-    ax.set_ylabel("seconds to target (this machine)")
-    ax.set_title(f"{n_layers} layers; each optimizer at its best rate; bars: 95 % interval over seeds", fontsize=9)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    return _finished(fig)
+    ticks = {k: "full batch" if b is None else f"B = {b}" for b, k in position.items()}
+    return _time_figure(entries, lambda e: position[e["minibatch"]], ticks, "samples per mini-batch",
+                        f"{n_layers} layers; each optimizer at its best rate; bars: 95 % interval over seeds",
+                        joined=False)
 
 
 def epoch_cost_rows(summary: list) -> list:
@@ -137,16 +143,16 @@ def epoch_cost_table(summary: list) -> str:
 
 def summary_table(summary: list, comparisons: list, n_layers: int, minibatch: int | None) -> str:
     """Markdown: each optimizer of one setting at its best rate, and its time over its PW form's."""
-    versus = {c["numerator"]: c for c in _select(comparisons, layers=n_layers, minibatch=minibatch,
-                                                   quantity="seconds") if c["denominator"] in ("pw", "pw-momentum", "pw-adam")
-              and not (c["numerator"] in ("momentum", "adam") and c["denominator"] == "pw")}
-    rows = [{**e, "ratio": versus.get(e["optimizer"])} for e in _select(summary, layers=n_layers, minibatch=minibatch)]
+    setting = {"layers": n_layers, "minibatch": minibatch}
+    versus = {c["numerator"]: c for c in _select(comparisons, quantity="seconds", **setting)
+              if PW_FORM.get(c["numerator"]) == c["denominator"]}
+    rows = [{**e, "ratio": versus.get(e["optimizer"])} for e in _select(summary, **setting)]
     return table(rows, [
         (lambda r: LABELS[r["optimizer"]], "optimizer", ""), ("best_rate", "best rate", "g"),
         (lambda r: f"{r['n_reached']} of {r['n_seeds']}", "seeds reached", ""),
-        ("median_epochs", "median epochs", "d"), (_seconds_cell, "seconds [95 % CI]", ""),
+        ("median_epochs", "median epochs", "d"), (_seconds_cell, "seconds, seeds that reached [95 % CI]", ""),
         (lambda r: None if r["median_flops"] is None else r["median_flops"] / 1e9, "GFLOPs (median)", ".3g"),
-        ("ratio", "time / its PW form's", _ratio_cell)])
+        ("ratio", "time / its PW form's", ratio_value)])
 
 
 def _seconds_cell(row: dict):
@@ -162,19 +168,20 @@ def claim(comparison: dict) -> str:
     return comparison["claim"].replace("PW", LABELS[comparison["denominator"]], 1)
 
 
-def _ratio_cell(comparison: dict) -> str:
-    if comparison["n"] < 2:
-        return f"{comparison['n']} paired seed(s), no interval"
-    return f"{comparison['mean']:.2f} [{comparison['low']:.2f}, {comparison['high']:.2f}]: {claim(comparison)}"
+def ratio_value(comparison: dict) -> str:
+    """``"1.20 [1.05, 1.37], PW-Adam has an advantage"``, or why there is no interval."""
+    c = comparison
+    if c["n"] == 0:
+        return "not compared: no seed reached the target with both"
+    if c["n"] == 1:
+        return f"{c['mean']:.2f} on the one seed that reached the target with both, no interval"
+    return f"{c['mean']:.2f} [{c['low']:.2f}, {c['high']:.2f}], {claim(c)}"
 
 
 def ratio_phrase(comparison: dict) -> str:
     """``"Adam / PW-Adam time 1.20 [1.05, 1.37], PW-Adam has an advantage"``."""
     c = comparison
-    head = f"{LABELS[c['numerator']]} / {LABELS[c['denominator']]} {COST_WORDS[c['quantity']]}"
-    if c["n"] < 2:
-        return f"{head}: {c['n']} paired seed(s), no interval ({claim(c)})"
-    return f"{head} {c['mean']:.2f} [{c['low']:.2f}, {c['high']:.2f}], {claim(c)}"
+    return f"{LABELS[c['numerator']]} / {LABELS[c['denominator']]} {COST_WORDS[c['quantity']]} {ratio_value(c)}"
 
 
 def _phrases(comparisons: list, pairs, quantity: str = "seconds", **setting) -> str:
@@ -184,33 +191,71 @@ def _phrases(comparisons: list, pairs, quantity: str = "seconds", **setting) -> 
 
 
 def fastest(summary: list, **setting) -> str:
-    """The optimizer with the fewest geometric-mean seconds to the target in a setting, or a sentence why none."""
-    reached = [e for e in _select(summary, **setting) if math.isfinite(e["seconds_mean"])]
+    """The optimizer with the fewest median seconds to the target in a setting (a seed that missed counts as
+    infinitely many, as when the best rate is chosen), or why there is none."""
+    entries = _select(summary, **setting)
+    reached = [e for e in entries if e["median_seconds"] is not None and math.isfinite(e["median_seconds"])]
     if not reached:
-        return "no optimizer reached the target"
-    best = min(reached, key=lambda e: e["seconds_mean"])
-    return f"{LABELS[best['optimizer']]} ({best['seconds_mean']:.3g} s)"
+        return "not run" if not entries else "none: no optimizer reached the target for the median seed"
+    best = min(reached, key=lambda e: e["median_seconds"])
+    return f"{LABELS[best['optimizer']]} (median {best['median_seconds']:.3g} s)"
+
+
+def setting_key(layers: int, minibatch: int | None) -> str:
+    """A setting's part of a glue name: ``"L4_full"``, ``"L4_B100"``."""
+    return f"L{layers}_{'full' if minibatch is None else f'B{minibatch}'}"
+
+
+def glue_values(summary: list, comparisons: list) -> dict:
+    """Plain text for other pages to paste (``{glue:text}``), per setting ``k`` (:func:`setting_key`):
+    ``time_<numerator>_<denominator>_k`` (the time ratio, its interval and claim, as :func:`ratio_phrase`
+    after the names; ``-`` in an optimizer's name becomes ``_``) and ``fastest_k`` (:func:`fastest`)."""
+    values = {}
+    for c in _select(comparisons, quantity="seconds"):
+        names = f"{c['numerator']}_{c['denominator']}".replace("-", "_")
+        values[f"time_{names}_{setting_key(c['layers'], c['minibatch'])}"] = ratio_value(c)
+    for layers, minibatch in dict.fromkeys((e["layers"], e["minibatch"]) for e in summary):
+        values[f"fastest_{setting_key(layers, minibatch)}"] = fastest(summary, layers=layers, minibatch=minibatch)
+    return values
+
+
+def claims_by_setting(comparisons: list, numerator: str, denominator: str, label) -> str:
+    """``"PW has an advantage at L = 2, L = 3; inconclusive at L = 8"``: the settings of ``comparisons``
+    (time ratios of ``numerator / denominator``) grouped by what their interval supports, each named by
+    ``label(comparison)``."""
+    groups = {}
+    for c in _select(comparisons, quantity="seconds", numerator=numerator, denominator=denominator):
+        groups.setdefault(claim(c), []).append(label(c))
+    return "; ".join(f"{what} at {', '.join(labels)}" for what, labels in groups.items()) or "not run"
 
 
 def answers(summary: list, comparisons: list, n_layers: int = PAPER_DEPTH) -> dict:
     """A plain answer to each question of the page, from the time ratios (each optimizer at its best rate,
-    paired over seeds; a ratio above 1 favours the PW form).
+    paired over seeds; a ratio above 1 favours the PW form): what the intervals support, then the ratios.
 
     Returns
     -------
     dict
-        ``practitioners``, ``depth`` and ``minibatch``: Markdown sentences.
+        ``practitioners``, ``depth`` and ``minibatch``: plain-text sentences.
     """
     paper = {"layers": n_layers, "minibatch": None}
     practitioners = (f"At {n_layers} layers, full batch, the fastest to the target is {fastest(summary, **paper)}. "
                      f"{_phrases(comparisons, (('adam', 'pw'), ('momentum', 'pw'), ('gd', 'pw')), **paper)}. "
                      f"In their own PW form: "
                      f"{_phrases(comparisons, (('adam', 'pw-adam'), ('momentum', 'pw-momentum')), **paper)}.")
-    depths = sorted({c["layers"] for c in _select(comparisons, minibatch=None)})
-    depth = " ".join(f"L = {d}: {_phrases(comparisons, (('gd', 'pw'), ('adam', 'pw-adam')), layers=d, minibatch=None)}."
-                     for d in depths)
-    sizes = sorted({c["minibatch"] for c in comparisons if c["layers"] == n_layers and c["minibatch"] is not None})
-    minibatch = " ".join(
-        f"B = {b}: {_phrases(comparisons, (('gd', 'pw'), ('adam', 'pw-adam')), layers=n_layers, minibatch=b)}; "
-        f"fastest {fastest(summary, layers=n_layers, minibatch=b)}." for b in sizes) or "No mini-batch size was run."
+    full = _select(comparisons, minibatch=None)
+    by_depth = lambda c: f"L = {c['layers']}"
+    run = {(c["numerator"], c["denominator"]) for c in full}
+    depth = (" ".join(f"{LABELS[top]} / {LABELS[bottom]} time: {claims_by_setting(full, top, bottom, by_depth)}."
+                      for top, bottom in PW_FORM.items() if (top, bottom) in run) + " "
+             + " ".join(f"L = {d}: {_phrases(full, (('gd', 'pw'), ('adam', 'pw-adam')), layers=d)}."
+                        for d in sorted({c["layers"] for c in full})))
+    batched = [c for c in comparisons if c["layers"] == n_layers and c["minibatch"] is not None]
+    by_size = lambda c: f"B = {c['minibatch']}"
+    sizes = sorted({c["minibatch"] for c in batched})
+    minibatch = (f"At {n_layers} layers, GD / PW time: {claims_by_setting(batched, 'gd', 'pw', by_size)}. "
+                 f"Adam / PW-Adam time: {claims_by_setting(batched, 'adam', 'pw-adam', by_size)}. "
+                 + " ".join(f"B = {b}: {_phrases(batched, (('gd', 'pw'), ('adam', 'pw-adam')), minibatch=b)}; "
+                            f"fastest {fastest(summary, layers=n_layers, minibatch=b)}." for b in sizes)
+                 if sizes else "No mini-batch size was run.")
     return {"practitioners": practitioners, "depth": depth, "minibatch": minibatch}
