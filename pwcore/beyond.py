@@ -80,6 +80,11 @@ def settings(depths=DEPTHS, batch_sizes=(), batch_depth: int = PAPER_DEPTH) -> l
     return pairs
 
 
+def setting_name(layers: int, minibatch: int | None) -> str:
+    """``"4 layers, full batch"`` or ``"4 layers, mini-batches of 100"``."""
+    return f"{layers} layers, {'full batch' if minibatch is None else f'mini-batches of {minibatch}'}"
+
+
 def setting_config(base: ExperimentConfig, n_layers: int, minibatch: int | None) -> ExperimentConfig:
     """``base`` with the network of ``n_layers`` layers (:func:`hidden_widths`) and ``minibatch``."""
     return replace(base, hidden=hidden_widths(n_layers), minibatch=minibatch)
@@ -117,7 +122,7 @@ def sweep(data, base: ExperimentConfig, pairs, learning_rates, seeds, optimizers
     groups = rate_grids(learning_rates, optimizers)
     rows, summary, comparisons = [], [], []
     for n_layers, minibatch in pairs:
-        log(f"{n_layers} layers, {'full batch' if minibatch is None else f'mini-batches of {minibatch}'}")
+        log(setting_name(n_layers, minibatch))
         config = setting_config(base, n_layers, minibatch)
         costs = epoch_costs(config, data, optimizers)
         setting_rows, setting_summary, seconds = _rate_sweeps(data, config, groups, seeds, max_extensions, log,

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..beyond import PAPER_DEPTH, PW_FORM, hidden_widths
+from ..beyond import PAPER_DEPTH, PW_FORM, hidden_widths, setting_name
 from ..study import CONTROL
 from .figures import _finished
 from .report import table
@@ -23,12 +23,6 @@ MARKERS = {"gd": "o", "pw": "s", CONTROL: "^", "momentum": "D", "pw-momentum": "
 COST_WORDS = {"epochs": "epochs", "seconds": "time", "flops": "FLOPs"}
 
 
-def setting_name(entry: dict) -> str:
-    """``"4 layers, full batch"`` or ``"4 layers, mini-batches of 100"``."""
-    batch = "full batch" if entry["minibatch"] is None else f"mini-batches of {entry['minibatch']}"
-    return f"{entry['layers']} layers, {batch}"
-
-
 def widths_sentence(depths) -> str:
     """The hidden widths of each depth (:func:`pwcore.beyond.hidden_widths`), as a sentence."""
     return "; ".join(f"L = {d}: {'-'.join(str(w) for w in hidden_widths(d))}" for d in sorted(depths)) + "."
@@ -36,7 +30,7 @@ def widths_sentence(depths) -> str:
 
 def setting_tables(summary: list, comparisons: list, pairs) -> str:
     """Markdown: a heading and a :func:`summary_table` for each ``(layers, minibatch)`` of ``pairs``."""
-    return "\n\n".join(f"**{setting_name({'layers': n, 'minibatch': b})}**\n\n" + summary_table(summary, comparisons, n, b)
+    return "\n\n".join(f"**{setting_name(n, b)}**\n\n" + summary_table(summary, comparisons, n, b)
                         for n, b in pairs)
 
 
