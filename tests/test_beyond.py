@@ -193,5 +193,8 @@ def test_claims_group_the_settings_by_what_their_interval_supports_naming_the_pw
         "PW has an advantage at L = 2, L = 8; inconclusive at L = 4")
     assert pages.claims_by_setting(found, "adam", "pw-adam", by_depth) == "PW-Adam is slower at L = 4"
     assert pages.claims_by_setting(found, "momentum", "pw-momentum", by_depth) == "not run"
+    unpaired = [{**found[0], "n": 0}, {**found[1], "n": 1}, found[2]]
+    assert pages.claims_by_setting(unpaired, "gd", "pw", by_depth) == (
+        "not compared at L = 2; one paired seed, no interval at L = 4; PW has an advantage at L = 8")
     assert pages.ratio_value({**found[0], "n": 1}) == "1.50 on the one seed that reached the target with both, no interval"
     assert pages.ratio_value({**found[0], "n": 0}) == "not compared: no seed reached the target with both"

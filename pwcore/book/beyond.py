@@ -158,7 +158,10 @@ def _seconds_cell(row: dict):
 
 
 def claim(comparison: dict) -> str:
-    """What the comparison's interval supports, naming its PW form: ``"PW-Adam has an advantage"``."""
+    """What the comparison's interval supports, naming its PW form: ``"PW-Adam has an advantage"``; with
+    fewer than two paired seeds there is no interval, and it says so."""
+    if comparison["n"] < 2:
+        return "not compared" if comparison["n"] == 0 else "one paired seed, no interval"
     return comparison["claim"].replace("PW", LABELS[comparison["denominator"]], 1)
 
 
