@@ -172,7 +172,9 @@ def test_glue_values_name_each_setting_s_time_ratios_and_fastest_optimizer(swept
     values = pages.glue_values(summary, comparisons)
     keys = {f"time_{pair}_{setting}" for pair in ("gd_pw", "adam_pw_adam", "adam_pw")
             for setting in ("L2_full", "L3_full", "L3_B16")} | {f"fastest_{s}" for s in ("L2_full", "L3_full", "L3_B16")}
-    assert set(values) == keys
+    assert set(values) == keys | {"optimizers", "widths", "minibatches"}
+    assert (values["optimizers"], values["widths"], values["minibatches"]) == (
+        "GD, PW, Adam, PW-Adam", "L = 2: 20; L = 3: 20-5.", "B = 16 at L = 3")
     assert all(isinstance(v, str) and "nan" not in v for v in values.values())
     first = next(c for c in comparisons if c["quantity"] == "seconds")
     assert values["time_gd_pw_L2_full"] == pages.ratio_value(first) and values["time_gd_pw_L2_full"].startswith(

@@ -206,8 +206,14 @@ def setting_key(layers: int, minibatch: int | None) -> str:
 def glue_values(summary: list, comparisons: list) -> dict:
     """Plain text for other pages to paste (``{glue:text}``), per setting ``k`` (:func:`setting_key`):
     ``time_<numerator>_<denominator>_k`` (the time ratio, its interval and claim, as :func:`ratio_phrase`
-    after the names; ``-`` in an optimizer's name becomes ``_``) and ``fastest_k`` (:func:`fastest`)."""
-    values = {}
+    after the names; ``-`` in an optimizer's name becomes ``_``) and ``fastest_k`` (:func:`fastest`); and what
+    was run: ``optimizers`` ("GD, PW, Adam"), ``widths`` (:func:`widths_sentence` of the full-batch depths)
+    and ``minibatches`` ("B = 1000, 10000 at L = 4", or "none")."""
+    batched = [(e["layers"], e["minibatch"]) for e in summary if e["minibatch"] is not None]
+    sizes = ", ".join(str(b) for b in sorted({b for _, b in batched}))
+    values = {"optimizers": ", ".join(LABELS[name] for name in _optimizers(summary)),
+              "widths": widths_sentence({e["layers"] for e in summary if e["minibatch"] is None}),
+              "minibatches": f"B = {sizes} at L = {batched[0][0]}" if batched else "none"}
     for c in _select(comparisons, quantity="seconds"):
         names = f"{c['numerator']}_{c['denominator']}".replace("-", "_")
         values[f"time_{names}_{setting_key(c['layers'], c['minibatch'])}"] = ratio_value(c)
