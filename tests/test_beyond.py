@@ -200,3 +200,14 @@ def test_claims_group_the_settings_by_what_their_interval_supports_naming_the_pw
         "not compared at L = 2; one paired seed, no interval at L = 4; PW has an advantage at L = 8")
     assert pages.ratio_value({**found[0], "n": 1}) == "1.50 on the one seed that reached the target with both, no interval"
     assert pages.ratio_value({**found[0], "n": 0}) == "not compared: no seed reached the target with both"
+
+
+def test_the_target_is_stated_against_the_loss_of_a_network_that_learned_nothing():
+    config = ExperimentConfig.paper("mnist", am_input="cosine", s=4.0, margin=0.25, target=2.9)
+    uninformative = pages.uninformative_loss(config, 10)
+    assert uninformative == pytest.approx(np.log(1 + 9 * np.e))  # s * margin = 1
+    assert pages.target_sentence(2.9, uninformative) == (
+        "**The target** is a training loss of 2.9, 0.337 below 3.2373, the loss of a network that gives every "
+        "class the same output.")
+    assert math.isnan(pages.uninformative_loss(ExperimentConfig.paper("cat"), 2))
+    assert pages.target_sentence(0.1, math.nan) == "**The target** is a training loss of 0.1."

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ..losses import AdditiveMarginSoftmax
 from ..beyond import PAPER_DEPTH, PW_FORM, hidden_widths, setting_name
 from ..study import CONTROL
 from .figures import _finished
@@ -21,6 +22,23 @@ COLORS = {"gd": "tab:blue", "pw": "tab:orange", CONTROL: "tab:green", "momentum"
           "pw-momentum": "tab:pink", "adam": "tab:brown", "pw-adam": "tab:olive"}
 MARKERS = {"gd": "o", "pw": "s", CONTROL: "^", "momentum": "D", "pw-momentum": "P", "adam": "v", "pw-adam": "X"}
 COST_WORDS = {"epochs": "epochs", "seconds": "time", "flops": "FLOPs"}
+
+
+def uninformative_loss(config, n_classes: int) -> float:
+    """The AM-softmax loss of a network that gives every class the same output (the plateau a run that
+    stops learning sits on); NaN for a binary dataset, whose loss has no such fixed value."""
+    if n_classes < 3:
+        return math.nan
+    return AdditiveMarginSoftmax(config.s, config.margin, n_classes).uninformative_loss()
+
+
+def target_sentence(target: float, uninformative: float) -> str:
+    """``"The target is a training loss of 2.9, 0.34 below 3.2375, the loss ..."``, as Markdown."""
+    sentence = f"**The target** is a training loss of {target:g}"
+    if math.isnan(uninformative):
+        return sentence + "."
+    return (sentence + f", {uninformative - target:.3g} below {uninformative:.4f}, the loss of a network that gives "
+            "every class the same output.")
 
 
 def widths_sentence(depths) -> str:
