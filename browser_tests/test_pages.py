@@ -81,3 +81,18 @@ def test_no_internal_link_is_broken(browser, html_dir):
                 if f'id="{url.fragment}"' not in html:
                     broken.append((page, link))
     assert not broken, f"broken internal links: {broken[:10]}"
+
+
+def test_beyond_page_shows_each_dataset_s_answers_figures_and_table(browser, html_dir):
+    open_page(browser, html_dir / "book" / "beyond.html")
+    text = browser.find_element("css selector", "main").text
+    for question in ("practitioners use?", "with depth?", "mini-batches?"):
+        section = text.split(question, 1)[1]
+        assert "MNIST:" in section and "CIFAR-10:" in section, f"the answers under {question!r} are missing"
+    assert "GD / PW time" in text and "fastest to the target is" in text, "the glued answers are not shown"
+    images = browser.find_elements("css selector", "main img")
+    assert len(images) >= 3 and all(browser.execute_script("return arguments[0].naturalWidth", i) > 100
+                                    for i in images), "a glued figure is missing"
+    tables = browser.find_elements("css selector", "main table")
+    assert len(tables) == 3 and all("has an advantage" in t.text or "inconclusive" in t.text or "slower" in t.text
+                                    for t in tables[1:]), "a setting table has no claims"
