@@ -81,3 +81,22 @@ def test_no_internal_link_is_broken(browser, html_dir):
                 if f'id="{url.fragment}"' not in html:
                     broken.append((page, link))
     assert not broken, f"broken internal links: {broken[:10]}"
+
+
+def test_beyond_page_shows_each_dataset_s_answers_figures_and_table(browser, html_dir):
+    open_page(browser, html_dir / "book" / "beyond.html")
+    sections = browser.find_elements("css selector", "main section section")
+    answers = {s.find_element("css selector", "h2").text.rstrip("#"): [li.text for li in s.find_elements(
+        "css selector", "li")] for s in sections if s.find_elements("css selector", "h2")}
+    questions = [title for title in answers if title.endswith("?")]
+    assert len(questions) == 3, f"expected the three questions as sections, found {list(answers)}"
+    for question in questions:
+        items = answers[question]
+        assert [item.split(":")[0] for item in items] == ["MNIST", "CIFAR-10"], f"{question}: {items}"
+        assert all(" / " in item and "time" in item for item in items), f"{question}: an answer is empty: {items}"
+    images = browser.find_elements("css selector", "main img")
+    assert len(images) >= 3 and all(browser.execute_script("return arguments[0].naturalWidth", i) > 100
+                                    for i in images), "a glued figure is missing"
+    tables = browser.find_elements("css selector", "main table")
+    claims = ("has an advantage", "inconclusive", "slower", "not compared")
+    assert len(tables) == 3 and all(any(c in t.text for c in claims) for t in tables[1:]), "a table has no claims"

@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from conftest import myst_notebook
+from test_pages import toc_files
 from pwcore.book import cli, html
 from pwcore.book.execution import execute
 from pwcore.book.plan import SELECTED, plan
@@ -17,7 +18,7 @@ def test_every_run_has_its_template_and_every_page_exists():
     runs = load_runs(ROOT / "notebooks" / "runs.yml")
     assert {"figure1", "experiment_cat"} <= {run.name for run in runs}
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    pages = [toc["root"]] + [file for part in toc["parts"] for file in toc_files(part["chapters"])]
     names = {run.name for run in runs}
     for page in pages:
         if page.startswith("book/generated/"):
