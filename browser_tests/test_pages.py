@@ -92,11 +92,12 @@ def test_beyond_page_shows_each_dataset_s_answers_figures_and_table(browser, htm
     assert len(questions) == 3, f"expected the three questions as sections, found {list(answers)}"
     for question in questions:
         items = answers[question]
-        assert [item.split(":")[0] for item in items] == ["MNIST", "CIFAR-10"], f"{question}: {items}"
+        datasets = [item.split(":")[0].split(",")[0] for item in items]
+        assert datasets[:2] == ["MNIST", "CIFAR-10"] and set(datasets) == {"MNIST", "CIFAR-10"}, f"{question}: {items}"
         assert all(" / " in item and "time" in item for item in items), f"{question}: an answer is empty: {items}"
     images = browser.find_elements("css selector", "main img")
     assert len(images) >= 3 and all(browser.execute_script("return arguments[0].naturalWidth", i) > 100
                                     for i in images), "a glued figure is missing"
     tables = browser.find_elements("css selector", "main table")
     claims = ("has an advantage", "inconclusive", "slower", "not compared")
-    assert len(tables) == 3 and all(any(c in t.text for c in claims) for t in tables[1:]), "a table has no claims"
+    assert len(tables) >= 3 and all(any(c in t.text for c in claims) for t in tables[1:]), "a table has no claims"
