@@ -17,7 +17,7 @@ from conftest import myst_notebook
 from pwcore.book import cli
 from pwcore.book.execution import check_kernel_source
 from pwcore.book.fingerprint import Fingerprint, fingerprints, module_hashes
-from pwcore.book.imports import module_files
+from pwcore.sources import module_files
 from pwcore.book.paths import ROOT
 from pwcore.book.plan import FORCED, plan, reasons_text, stale
 from pwcore.book.record import Record, from_metadata as read_record_from, read_record, records_table

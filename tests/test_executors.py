@@ -1,8 +1,10 @@
-"""Where stacks train: here (the default) or on a Dask cluster, with the same numbers bit for bit.
+"""Where stacks train: here (the default) or on a Dask cluster, with the same numbers to rounding.
 
 Dask starts its workers with one BLAS thread; the runs trained here for comparison are held to one thread
 too, since OpenBLAS may round a large product differently in the last bit with two (it does on the
-command line's cat fixture: 0.4885789424690503 against 0.48857894246905037).
+command line's cat fixture: 0.4885789424690503 against 0.48857894246905037). Even so a worker may round
+differently from here (its arrays arrive by pickle, laid out anew; OpenBLAS's SkylakeX kernels then take
+other paths), so losses and weights are compared at the tolerance of tests/tolerance.py, counts exactly.
 """
 import json
 import sys
@@ -18,6 +20,7 @@ from pwcore.experiments import ExperimentConfig, config_run
 from pwcore.training import train_runs
 from test_cli import SWEEP, small_data  # noqa: F401 (a fixture)
 from test_study import small_cat
+from tolerance import assert_same_history, assert_same_rows, assert_same_weights
 
 distributed = pytest.importorskip("distributed", reason="the Dask extra: pip install -e '.[dask]'")
 
@@ -66,7 +69,7 @@ def test_without_dask_a_cluster_asked_for_names_the_extra(monkeypatch):
         executors.resolve("tcp://127.0.0.1:1")
 
 
-def test_stacks_trained_on_a_cluster_give_the_same_numbers_bit_for_bit(cluster):
+def test_stacks_trained_on_a_cluster_give_the_same_numbers(cluster):
     data = small_cat()
     here, there = _runs(data), _runs(data)
     lines = []
@@ -76,9 +79,8 @@ def test_stacks_trained_on_a_cluster_give_the_same_numbers_bit_for_bit(cluster):
     assert len(lines) == 6  # five GD runs and five PW runs in stacks of at most two: six stacks
     for a, b, run_a, run_b in zip(expected, found, here, there):
         assert (a.status, a.epochs_completed, a.epochs_elapsed) == (b.status, b.epochs_completed, b.epochs_elapsed)
-        np.testing.assert_array_equal(a.eval_loss, b.eval_loss)
-        for w_a, w_b in zip(run_a.net.W[1:] + run_a.net.b[1:], run_b.net.W[1:] + run_b.net.b[1:]):
-            np.testing.assert_array_equal(w_a, w_b)  # the trained weights came back into the runs' networks
+        assert_same_history(a, b)
+        assert_same_weights(run_a.net, run_b.net)  # the trained weights came back into the runs' networks
     assert not np.array_equal(there[0].net.W[1], _runs(data)[0].net.W[1])  # and they are trained ones
 
 
@@ -93,7 +95,7 @@ def test_a_sweep_runs_on_the_cluster_named_by_the_environment(monkeypatch, clust
         rows_there, summary_there = study.rate_sweep(data, base, [0.05, 0.1], [1, 2, 3], log=QUIET, batch_size=3)
     assert any("_train_stack" in task["key"] for task in stream.data)  # it did train there
     timeless = lambda found: [{k: v for k, v in row.items() if "seconds" not in k} for row in found]
-    assert repr(timeless(rows_there)) == repr(timeless(rows))  # repr: a diverged run's nan equals itself
+    assert_same_rows(timeless(rows_there), timeless(rows))
     assert [s["best_rate"] for s in summary_there] == [s["best_rate"] for s in summary]
 
 
@@ -117,7 +119,8 @@ def test_the_command_line_sweep_trains_on_the_cluster_of_the_environment(small_d
     out = capsys.readouterr().out
     assert f"training the stacks on the Dask cluster at {cluster.scheduler.address}" in out
     timeless = lambda runs: [{k: v for k, v in run.items() if "seconds" not in k} for run in runs]
-    assert timeless(summaries[1]) == timeless(summaries[0]) and len(summaries[0]) == 12
+    assert_same_rows(timeless(summaries[1]), timeless(summaries[0]))
+    assert len(summaries[0]) == 12
 
 
 def test_a_cluster_whose_workers_run_another_pwcore_is_refused(cluster, monkeypatch):

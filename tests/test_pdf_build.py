@@ -73,3 +73,12 @@ def test_a_page_ready_to_print_passes_the_check():
 def test_each_fault_of_a_page_is_named(fault, words):
     with pytest.raises(pdf.PrintFailed, match=words):
         pdf.check_prepared({**GOOD_REPORT, **fault})
+
+
+def test_make_book_without_chromium_says_how_to_add_the_pdf_and_succeeds(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv(pdf.CHROMIUM_ENV, raising=False)
+    assert pdf.main(["--root", str(tmp_path), "--skip-without-chromium"]) == 0
+    assert "apt-get install chromium), then run `make pdf`" in capsys.readouterr().out
+    assert pdf.main(["--root", str(tmp_path)]) == 1  # make pdf: the PDF asked for, and no Chromium to print it
+    assert "none is on PATH" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""Each run of a stack gives what it gives alone: stacking is a speed-up, never a change of results."""
+"""Each run of a stack gives what it gives alone: stacking is a speed-up, never a change of results
+(beyond rounding in the last place, on some BLAS kernels: tests/tolerance.py)."""
 import warnings
 
 import numpy as np
@@ -8,9 +9,10 @@ from pwcore import (AdditiveMarginSoftmax, BinaryCrossEntropy, GradientDescent, 
                     PositionWisePrinted, Run, train_runs)
 from pwcore.memory import MEMORY_SHARE, stack_bytes, stack_sizes
 from conftest import small_problem
+from tolerance import assert_same_history, assert_same_weights
 
 M = 60
-# first-layer width 20 (a multiple of 4): float64 stacked products are bit-identical to a run's own
+# first-layer width 20, as the paper's (with OpenBLAS's Haswell kernel its stacked rows round as a run's own)
 SIZES = {"bce": (30, 20, 7, 5, 1), "am": (30, 20, 7, 5, 3)}
 OPTIMIZERS = [GradientDescent, PositionWise, PositionWisePrinted]
 
@@ -75,32 +77,6 @@ def fresh(run):
     return Run(run.net.copy(), run.loss, run.optimizer, run.target, run.max_epochs, run.stop_rule)
 
 
-def assert_same_history(stacked, alone, exact=True, rtol=1e-5):
-    assert stacked.optimizer == alone.optimizer
-    assert stacked.status == alone.status
-    assert stacked.epochs == alone.epochs and stacked.epochs_completed == alone.epochs_completed
-    assert stacked.stopped_at == alone.stopped_at
-    np.testing.assert_array_equal(stacked.updates_per_layer, alone.updates_per_layer)
-    assert stacked.update_log == alone.update_log
-    np.testing.assert_array_equal(stacked.eval_epoch, alone.eval_epoch)
-    np.testing.assert_array_equal(stacked.eval_substep, alone.eval_substep)
-    np.testing.assert_array_equal(stacked.eval_flops, alone.eval_flops)
-    assert stacked.flops == alone.flops
-    if exact:
-        assert np.array_equal(stacked.eval_loss, alone.eval_loss, equal_nan=True)
-    else:
-        np.testing.assert_allclose(stacked.eval_loss, alone.eval_loss, rtol=rtol, atol=0)
-
-
-def assert_same_weights(a, b, exact=True, rtol=1e-4, atol=2e-5):
-    for p, q in zip(a.parameters(), b.parameters(), strict=True):
-        assert p.dtype == q.dtype
-        if exact:
-            np.testing.assert_array_equal(p, q)
-        else:
-            np.testing.assert_allclose(p, q, rtol=rtol, atol=atol)
-
-
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("kind", ["bce", "am"])
 @pytest.mark.parametrize("optimizer_class", OPTIMIZERS)
@@ -112,11 +88,10 @@ def test_each_run_of_a_stack_gives_what_it_gives_alone(R, optimizer_class, kind,
     initial = [run.net.copy() for run in runs]
     stacked = train_runs(runs, X, y)
     alone = [train_runs([run], X, y)[0] for run in alone_runs]
-    exact = dtype == "float64"
     for k, (s, a) in enumerate(zip(stacked, alone)):
         assert s.stack_size == R and a.stack_size == 1
-        assert_same_history(s, a, exact)
-        assert_same_weights(runs[k].net, alone_runs[k].net, exact)
+        assert_same_history(s, a, dtype)
+        assert_same_weights(runs[k].net, alone_runs[k].net, dtype)
         assert not all(np.array_equal(p, q) for p, q in zip(runs[k].net.parameters(), initial[k].parameters()))
     if R > 1:
         assert len({h.epochs for h in stacked}) > 1, "every run stopped at the same epoch: none left the stack early"
@@ -143,7 +118,8 @@ def test_a_run_diverging_in_a_stack_leaves_the_others_unchanged(optimizer_class)
     assert diverged.stopped_at == alone[1].stopped_at and diverged.stopped_at[0] <= 6
     for k in range(4):
         assert_same_history(stacked[k], alone[k])
-        assert_same_weights(runs[k].net, alone_runs[k].net, exact=k != 1)
+        if k != 1:  # the diverged run's weights are infinite or NaN
+            assert_same_weights(runs[k].net, alone_runs[k].net)
 
 
 def test_layer_multipliers_may_differ_between_runs_of_one_stack():
@@ -158,8 +134,9 @@ def test_layer_multipliers_may_differ_between_runs_of_one_stack():
     for k in range(4):
         assert_same_history(stacked[k], alone[k])
         assert_same_weights(runs[k].net, alone_runs[k].net)
-    assert np.array_equal(stacked[0].eval_loss, stacked[1].eval_loss)  # factors of 1 are no factors
-    assert len({tuple(h.eval_loss) for h in stacked[1:]}) == 3  # different factors, different runs
+    assert_same_history(stacked[1], stacked[0])  # factors of 1 are no factors (rows elsewhere in the stack)
+    for a, b in [(1, 2), (1, 3), (2, 3)]:  # different factors, different runs: far apart, not by rounding
+        assert np.max(np.abs(stacked[a].eval_loss - stacked[b].eval_loss)) > 1e-6
     # one GD step with factors [1, 2, 3, 4] moves layer l by l times the plain step
     one = [Run(make_net("bce", 0, "float64"), BinaryCrossEntropy(), GradientDescent(0.05, f), None, 1)
            for f in (None, [1, 2, 3, 4])]
@@ -180,8 +157,8 @@ def test_a_stack_in_column_parts_matches_the_unsplit_stack(optimizer_class):
     whole = train_runs(whole_runs, X, y, n_parts=1)
     split = train_runs(split_runs, X, y, n_parts=2)
     for w, s, wr, sr in zip(whole, split, whole_runs, split_runs):
-        assert_same_history(s, w, exact=False, rtol=1e-12)
-        assert_same_weights(sr.net, wr.net, exact=False, rtol=1e-10, atol=1e-13)
+        assert_same_history(s, w)
+        assert_same_weights(sr.net, wr.net)
     assert [h.epochs for h in split] == [3, 4, 5]
 
 
@@ -252,7 +229,7 @@ def test_bad_batch_sizes_are_refused(batch_size):
     assert all(np.array_equal(p, q) for p, q in zip(before, net.parameters()))
 
 
-def test_a_wide_input_with_few_samples_matches_alone_to_rounding_and_exactly_with_one_blas_thread():
+def test_a_wide_input_with_few_samples_matches_alone_to_rounding_with_two_blas_threads_and_with_one():
     """The CLI's fake cat data: 12288 features, 7 samples. With several OpenBLAS threads the stacked
     first-layer product (R n_1 rows) may round differently from one run's (n_1 rows) although n_1 = 20."""
     from threadpoolctl import threadpool_limits
@@ -265,8 +242,8 @@ def test_a_wide_input_with_few_samples_matches_alone_to_rounding_and_exactly_wit
     stacked = train_runs(stacked_runs, X, y)
     alone = [train_runs([run], X, y)[0] for run in alone_runs]
     for s, a, sr, ar in zip(stacked, alone, stacked_runs, alone_runs):
-        assert_same_history(s, a, exact=False, rtol=1e-12)
-        assert_same_weights(sr.net, ar.net, exact=False, rtol=1e-10, atol=1e-14)
+        assert_same_history(s, a)
+        assert_same_weights(sr.net, ar.net)
     with threadpool_limits(limits=1):
         stacked_runs, alone_runs = runs(), runs()
         stacked = train_runs(stacked_runs, X, y)

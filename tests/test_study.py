@@ -11,6 +11,7 @@ from pwcore.data import Dataset
 from pwcore.experiments import PAPER_RESULTS, ExperimentConfig, config_run
 from pwcore import study
 from pwcore.book import report
+from tolerance import same_float
 from conftest import small_problem
 
 
@@ -129,8 +130,8 @@ def test_rate_sweep_extends_up_until_each_best_rate_is_interior(sweep):
     for r in (rows[0], rows[-1]):  # a row of the grid and one of the last extension: what that run gives alone
         config = replace(base, learning_rate=r["learning_rate"], seed=r["seed"])
         alone = train_runs([study.optimizer_run(config, data, r["optimizer"])], data.X_train, data.y_train)[0]
-        assert (r["status"], r["epochs"], r["elapsed"], r["final_loss"]) == (
-            alone.status, alone.epochs_completed, alone.epochs_elapsed, alone.final_loss)
+        assert (r["status"], r["epochs"], r["elapsed"]) == (alone.status, alone.epochs_completed, alone.epochs_elapsed)
+        assert same_float(r["final_loss"], alone.final_loss)  # stacked: to rounding (tests/tolerance.py)
 
 
 def test_rate_sweep_extends_down_and_says_when_the_cap_stopped_it():

@@ -526,8 +526,17 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, help="the PDF (default: _build/html/book.pdf, beside the HTML book)")
     parser.add_argument("--timeout", type=float, default=300.0,
                         help="seconds Chromium may take for any one step (default %(default)s)")
+    parser.add_argument("--skip-without-chromium", action="store_true",
+                        help="without Chromium, say how to add the PDF and exit 0 (make book) instead of failing")
     args = parser.parse_args(argv)
     out = args.out or args.root / "_build" / "html" / "book.pdf"
+    if args.skip_without_chromium:
+        try:
+            find_chromium()
+        except ChromiumMissing:
+            print("pwcore.book.pdf: the HTML book is built; its PDF is not, for want of headless Chromium. To add "
+                  "it: install chromium (Debian: apt-get install chromium), then run `make pdf`")
+            return 0
     try:
         chromium = find_chromium()
         started = time.perf_counter()

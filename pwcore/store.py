@@ -1,0 +1,312 @@
+"""The results store: an expensive result computed once, kept as a data file, read back while its key holds.
+
+A result is keyed by what determines its numbers (design.md, section 9):
+
+- the computation: the function's module and name;
+- its arguments, described as plain values (:func:`describe`): a configuration by its fields, a data
+  set or any array by the SHA-256 of its bytes, dtype and shape; arguments that only say how to
+  compute (a log, where the stacks train, how many runs share a stack) are named in ``ignore`` and
+  left out;
+- the code on its numerical path: every module of pwcore that the function's module runs
+  (:func:`pwcore.sources.module_files`), each hashed without comments and docstrings
+  (:func:`pwcore.sources.code_digest`). Rewording a docstring keeps every key; a change to what the
+  code does changes the key of every result that code produces, and the old entry is no longer read.
+
+An entry is one JSON file, ``<root>/<function>/<key>.json``, written atomically (to a temporary file in
+the same folder, then renamed: a killed write leaves the old file or the new one)::
+
+    {"format": 1, "function": "pwcore.study.seed_study", "key": "<sha256>", "arguments": {...},
+     "code": {"training.py": "<sha256>", ...}, "made": {"how": "computed", "when": ..., "machine": ...,
+     "seconds": ...}, "result_sha256": "<sha256>", "result": ...}
+
+The result is stored as JSON (:func:`encode`: NaN and infinities, tuples and NumPy arrays are marked
+so that they come back as they were) and read without running any code. A file that does not parse,
+whose key or result does not match what it records, is reported by name (a warning) and recomputed,
+never used. What a call returns is always the decoded stored form, so a result read back and one just
+computed are the same Python values.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import inspect
+import json
+import math
+import os
+import platform
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .network import Network
+from .sources import code_digest, module_files
+
+FORMAT = 1
+PACKAGE_DIR = Path(__file__).resolve().parent
+BYPASS = "PWCORE_STORE_BYPASS"  # set to 1: compute everything, read and write nothing (CI's audit of pages)
+
+
+class StoreError(ValueError):
+    """A stored entry that cannot be used: the message names the file and what is wrong with it."""
+
+
+def describe(value):
+    """``value`` as plain JSON values that identify it: what a key is computed from.
+
+    Dataclasses by their fields, NumPy arrays (and so data sets) by the SHA-256 of their dtype, shape and
+    bytes, a network by its layout and the digests of its parameters, other objects by their class and
+    attributes. A data set's ``meta`` (paths of its files on this
+    machine) is left out: its arrays say what it holds.
+
+    Raises
+    ------
+    TypeError
+        For a value with no stable description (a function, a generator): leave it out of the key.
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"$float": repr(value)}
+    if isinstance(value, np.generic):
+        return describe(value.item())
+    if isinstance(value, np.ndarray):
+        return {"$array_sha256": array_digest(value)}
+    if isinstance(value, (list, tuple)):
+        return [describe(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): describe(item) for key, item in sorted(value.items(), key=lambda pair: str(pair[0]))}
+    if isinstance(value, Path):
+        raise TypeError(f"a path ({value}) says where, not what: describe the file's content instead")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.name != "meta"}
+        return {"$class": _qualified(type(value)), **describe(fields)}
+    if isinstance(value, Network):  # its activations are functions: named instead
+        return {"$class": _qualified(Network), "sizes": value.sizes, "activations": value.activation_names,
+                "output_layer": value.output_layer, "dtype": value.dtype.name,
+                "parameters": [array_digest(p) for p in value.parameters()]}
+    if inspect.isroutine(value) or inspect.isgenerator(value) or isinstance(value, type):
+        raise TypeError(f"{value!r} has no stable description: name its argument in `ignore`")
+    if hasattr(value, "__dict__"):
+        return {"$class": _qualified(type(value)), **describe(vars(value))}
+    raise TypeError(f"{type(value).__name__} {value!r} has no stable description: name its argument in `ignore`")
+
+
+def array_digest(array: np.ndarray) -> str:
+    """SHA-256 of an array's dtype, shape and bytes (C order)."""
+    digest = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
+    digest.update(np.ascontiguousarray(array).data)
+    return digest.hexdigest()
+
+
+def encode(value):
+    """``value`` as JSON values from which :func:`decode` gives it back exactly.
+
+    Plain values pass; NaN and infinities become ``{"$float": "nan"}``; tuples ``{"$tuple": [...]}``;
+    NumPy arrays ``{"$array": {"dtype", "shape", "base64"}}`` (their bytes, so every bit comes back);
+    NumPy scalars their Python value; dicts need string keys.
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"$float": repr(value)}
+    if isinstance(value, np.generic):
+        return encode(value.item())
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            raise TypeError("an array of Python objects cannot be stored as data")
+        return {"$array": {"dtype": value.dtype.str, "shape": list(value.shape),
+                           "base64": base64.b64encode(np.ascontiguousarray(value).tobytes()).decode()}}
+    if isinstance(value, tuple):
+        return {"$tuple": [encode(item) for item in value]}
+    if isinstance(value, list):
+        return [encode(item) for item in value]
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError(f"a stored dict needs string keys, got {sorted(map(repr, value))[:3]}")
+        if any(key.startswith("$") for key in value):
+            raise TypeError("a stored dict's keys may not start with '$' (the store's own marks)")
+        return {key: encode(item) for key, item in value.items()}
+    raise TypeError(f"{type(value).__name__} cannot be stored as data: return plain values, tuples, lists, "
+                    f"dicts and NumPy arrays")
+
+
+def decode(value):
+    """The value :func:`encode` was given."""
+    if isinstance(value, list):
+        return [decode(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "$float" in value:
+        return float(value["$float"])
+    if "$tuple" in value:
+        return tuple(decode(item) for item in value["$tuple"])
+    if "$array" in value:
+        spec = value["$array"]
+        raw = base64.b64decode(spec["base64"], validate=True)
+        return np.frombuffer(raw, dtype=np.dtype(spec["dtype"])).reshape(spec["shape"]).copy()
+    return {key: decode(item) for key, item in value.items()}
+
+
+def canonical(value) -> str:
+    """JSON with sorted keys and no spaces: what keys and result hashes are computed over."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def code_hashes(function) -> dict:
+    """``{path: digest}`` of each module of pwcore that ``function``'s module runs (its numerical path).
+
+    Paths are relative to the package; digests are :func:`pwcore.sources.code_digest`.
+    """
+    module = function.__module__
+    if module != "pwcore" and not module.startswith("pwcore."):
+        raise ValueError(f"{function.__qualname__} is not pwcore's ({module}): the store keys pwcore's computations")
+    files = module_files(f"import {module}", PACKAGE_DIR)
+    return {path.relative_to(PACKAGE_DIR).as_posix(): code_digest(path) for path in files}
+
+
+class Store:
+    """Stored results under one folder.
+
+    Parameters
+    ----------
+    root : path
+        The folder (created on the first write).
+    bypass : bool, optional
+        Compute every result and neither read nor write any (default: the environment variable
+        ``PWCORE_STORE_BYPASS`` set to 1).
+    log : callable
+        Receives one line per result: read, or computed and stored.
+    """
+
+    def __init__(self, root, bypass: bool | None = None, log=print):
+        self.root = Path(root)
+        self.bypass = os.environ.get(BYPASS, "") == "1" if bypass is None else bypass
+        self.log = log
+        self.used = []  # what each call of this store did: {"function", "key", "how"}
+        self._code = {}
+
+    def compute(self, function, *args, ignore=(), **kwargs):
+        """``function(*args, **kwargs)``, read from the store when its key is there, else computed and stored.
+
+        Parameters
+        ----------
+        function : callable
+            A function of pwcore whose result is plain values, tuples, lists, dicts and arrays (:func:`encode`).
+        ignore : sequence of str
+            Names of arguments that do not change the numbers (a log, an executor, a stack size): left
+            out of the key.
+
+        Returns
+        -------
+        The result as stored (:func:`decode`), whether it was read or just computed.
+        """
+        name = f"{function.__module__}.{function.__qualname__}"
+        arguments = self._arguments(function, args, kwargs, ignore)
+        code = self._code.setdefault(name, code_hashes(function))
+        key = sha256(canonical({"function": name, "arguments": arguments, "code": code}))
+        if self.bypass:
+            self.used.append({"function": name, "key": key, "how": "computed (store bypassed)"})
+            return decode(encode(function(*args, **kwargs)))
+        path = self.path(name, key)
+        if path.is_file():
+            try:
+                entry = read_entry(path, key)
+            except StoreError as error:
+                warnings.warn(f"{error}: recomputing it", stacklevel=2)
+            else:
+                self.used.append({"function": name, "key": key, "how": "read", "made": entry["made"]})
+                self.log(f"{name}: read from the store ({path.relative_to(self.root)})")
+                return decode(entry["result"])
+        started = time.perf_counter()
+        result = encode(function(*args, **kwargs))
+        made = {"how": "computed", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(),
+                "seconds": round(time.perf_counter() - started, 3)}
+        write_entry(path, {"format": FORMAT, "function": name, "key": key, "arguments": arguments, "code": code,
+                           "made": made, "result_sha256": sha256(canonical(result)), "result": result})
+        self.used.append({"function": name, "key": key, "how": "computed", "made": made})
+        self.log(f"{name}: computed in {made['seconds']:.0f} s and stored ({path.relative_to(self.root)})")
+        return decode(result)
+
+    def path(self, name: str, key: str) -> Path:
+        """Where the entry of ``name`` (a function's dotted name) with ``key`` is kept."""
+        return self.root / name / f"{key}.json"
+
+    @staticmethod
+    def _arguments(function, args, kwargs, ignore) -> dict:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+        bound.apply_defaults()
+        unknown = set(ignore) - set(bound.arguments)
+        if unknown:
+            raise ValueError(f"ignore names {sorted(unknown)}, which {function.__qualname__} does not take")
+        arguments = {}
+        for name, value in bound.arguments.items():
+            if name in ignore:
+                continue
+            try:
+                arguments[name] = describe(value)
+            except TypeError as error:
+                raise TypeError(f"argument {name!r} of {function.__qualname__}: {error}") from None
+        return arguments
+
+
+def read_entry(path: Path, key: str | None = None) -> dict:
+    """The entry at ``path``, checked: it parses, has every field, holds ``key`` (if given) and the result
+    its recorded hash says.
+
+    Raises
+    ------
+    StoreError
+        Naming the file and what is wrong.
+    """
+    try:
+        entry = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise StoreError(f"stored result {path} does not parse ({error})") from None
+    missing = {"format", "function", "key", "arguments", "code", "made", "result_sha256", "result"} - set(entry) \
+        if isinstance(entry, dict) else {"every field"}
+    if missing:
+        raise StoreError(f"stored result {path} lacks {sorted(missing)}")
+    if entry["format"] != FORMAT:
+        raise StoreError(f"stored result {path} is of format {entry['format']!r}, this pwcore reads {FORMAT}")
+    if key is not None and entry["key"] != key:
+        raise StoreError(f"stored result {path} records key {entry['key'][:12]}, not the {key[:12]} it is filed under")
+    if sha256(canonical(entry["result"])) != entry["result_sha256"]:
+        raise StoreError(f"stored result {path}: its result does not match its recorded hash (edited or damaged)")
+    return entry
+
+
+def write_entry(path: Path, entry: dict) -> None:
+    """Write ``entry`` to ``path`` atomically: a temporary file in the same folder, synced, then renamed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(json.dumps(entry, indent=1, sort_keys=True, allow_nan=False))
+            file.write("\n")
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def machine() -> str:
+    """This machine's processor, cores and BLAS kernel, e.g. ``"x86_64, 2 cores, openblas SkylakeX (2 threads)"``."""
+    from threadpoolctl import threadpool_info
+    blas = [f"{pool.get('internal_api')} {pool.get('architecture', '?')} ({pool.get('num_threads')} threads)"
+            for pool in threadpool_info() if pool.get("user_api") == "blas"]
+    return f"{platform.machine()}, {os.cpu_count()} cores, " + (", ".join(blas) or "no BLAS found")
+
+
+def _qualified(cls) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"

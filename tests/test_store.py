@@ -1,0 +1,202 @@
+"""The results store and resumable training: computed once, read back while the key holds, never trusted blindly."""
+import json
+import math
+import os
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from pwcore import store, study
+from pwcore.experiments import ExperimentConfig, config_run
+from pwcore.resume import Resumable
+from pwcore.sources import code_digest
+from pwcore.store import Store, StoreError, decode, encode, read_entry
+from pwcore.training import train_runs
+from test_study import small_cat
+from tolerance import assert_same_history, assert_same_weights
+
+QUIET = lambda line: None
+SEEDS = [1, 2, 3]
+
+
+def counted(function):
+    """``function`` with a count of its calls, under its own module and name (the store keys by them)."""
+    def wrapper(*args, **kwargs):
+        wrapper.calls += 1
+        return function(*args, **kwargs)
+    wrapper.calls = 0
+    wrapper.__module__, wrapper.__qualname__, wrapper.__wrapped__ = function.__module__, function.__qualname__, function
+    return wrapper
+
+
+@pytest.fixture
+def seed_study():
+    return counted(study.seed_study)
+
+
+def small_base():
+    return ExperimentConfig.paper("cat", target=0.6, max_epochs=60, learning_rate=0.1)
+
+
+def test_a_result_is_computed_once_then_read_back_as_the_same_values(tmp_path, seed_study):
+    data, base = small_cat(), small_base()
+    results = Store(tmp_path, log=QUIET)
+    first = results.compute(seed_study, data, base, SEEDS, ignore=("log",), log=QUIET)
+    second = Store(tmp_path, log=QUIET).compute(seed_study, data, base, SEEDS, ignore=("log",), log=print)
+    assert seed_study.calls == 1  # the second call read the file; the log, ignored, did not change the key
+    assert first == second and [row["seed"] for row in first] == SEEDS
+    assert all(type(row["gd_seconds"]) is float and type(row["gd_epochs"]) is int for row in second)
+    (entry,) = (tmp_path / "pwcore.study.seed_study").glob("*.json")
+    recorded = read_entry(entry)
+    assert recorded["made"]["how"] == "computed" and "cores" in recorded["made"]["machine"]
+    assert "training.py" in recorded["code"] and "study.py" in recorded["code"]
+    assert results.used[0]["how"] == "computed" and results.used[0]["key"] == recorded["key"]
+
+
+def test_another_argument_is_another_entry(tmp_path, seed_study):
+    data, base = small_cat(), small_base()
+    results = Store(tmp_path, log=QUIET)
+    results.compute(seed_study, data, base, SEEDS, ignore=("log",), log=QUIET)
+    results.compute(seed_study, data, replace(base, learning_rate=0.2), SEEDS, ignore=("log",), log=QUIET)
+    results.compute(seed_study, small_cat(seed=1), base, SEEDS, ignore=("log",), log=QUIET)  # other data, same shape
+    assert seed_study.calls == 3 and len({entry["key"] for entry in results.used}) == 3
+
+
+def test_arguments_without_a_stable_description_must_be_named_in_ignore(tmp_path, seed_study):
+    data, base = small_cat(), small_base()
+    with pytest.raises(TypeError, match="argument 'log' of seed_study: .* name its argument in `ignore`"):
+        Store(tmp_path, log=QUIET).compute(seed_study, data, base, SEEDS, log=QUIET)
+    with pytest.raises(ValueError, match=r"ignore names \['logger'\]"):
+        Store(tmp_path, log=QUIET).compute(seed_study, data, base, SEEDS, ignore=("log", "logger"), log=QUIET)
+    assert seed_study.calls == 0
+
+
+@pytest.mark.parametrize("damage", ["truncated", "edited result", "wrong key"])
+def test_a_damaged_entry_is_named_and_recomputed_never_used(tmp_path, seed_study, damage):
+    data, base = small_cat(), small_base()
+    results = Store(tmp_path, log=QUIET)
+    first = results.compute(seed_study, data, base, SEEDS, ignore=("log",), log=QUIET)
+    (path,) = (tmp_path / "pwcore.study.seed_study").glob("*.json")
+    text = path.read_text()
+    if damage == "truncated":
+        path.write_text(text[: len(text) // 2])
+    else:
+        entry = json.loads(text)
+        if damage == "edited result":
+            entry["result"][0]["gd_epochs"] += 1
+        else:
+            entry["key"] = "0" * 64
+        path.write_text(json.dumps(entry))
+    with pytest.warns(UserWarning, match=rf"stored result {path}.*(does not parse|recorded hash|records key).*"
+                                         rf"recomputing it"):
+        again = Store(tmp_path, log=QUIET).compute(seed_study, data, base, SEEDS, ignore=("log",), log=QUIET)
+    assert seed_study.calls == 2
+    assert [row["gd_epochs"] for row in again] == [row["gd_epochs"] for row in first]
+    assert read_entry(path)["result_sha256"]  # the entry was written anew, whole
+
+
+def test_a_write_that_fails_leaves_the_old_entry_and_no_temporary_file(tmp_path, monkeypatch):
+    path = tmp_path / "f" / "key.json"
+    store.write_entry(path, {"a": 1})
+    def fail(*args):
+        raise OSError("disk full")
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        store.write_entry(path, {"a": 2})
+    assert json.loads(path.read_text()) == {"a": 1} and os.listdir(path.parent) == ["key.json"]
+
+
+def test_bypassed_the_store_computes_and_neither_reads_nor_writes(tmp_path, seed_study, monkeypatch):
+    data, base = small_cat(), small_base()
+    Store(tmp_path / "a", log=QUIET).compute(seed_study, data, base, SEEDS, ignore=("log",), log=QUIET)
+    monkeypatch.setenv(store.BYPASS, "1")
+    bypassed = Store(tmp_path / "a", log=QUIET)
+    bypassed.compute(seed_study, data, base, SEEDS, ignore=("log",), log=QUIET)
+    assert seed_study.calls == 2 and bypassed.used[0]["how"] == "computed (store bypassed)"
+    Store(tmp_path / "b", log=QUIET).compute(seed_study, data, base, SEEDS, ignore=("log",), log=QUIET)
+    assert not (tmp_path / "b").exists()
+
+
+def test_values_come_back_exactly_as_they_went_in():
+    value = {"nan": math.nan, "inf": -math.inf, "tuple": (1, "a", None), "array": np.arange(6, dtype="f4").reshape(2, 3),
+             "scalar": np.float64(0.1), "nested": [{"x": True, "y": 2.5e-300}]}
+    back = decode(json.loads(json.dumps(encode(value), allow_nan=False)))
+    assert math.isnan(back["nan"]) and back["inf"] == -math.inf and back["tuple"] == (1, "a", None)
+    assert back["array"].dtype == np.float32 and np.array_equal(back["array"], value["array"])
+    assert type(back["scalar"]) is float and back["nested"] == value["nested"]
+    with pytest.raises(TypeError, match="string keys"):
+        encode({1: "a"})
+    with pytest.raises(TypeError, match="cannot be stored as data"):
+        encode(object())
+
+
+def test_the_code_digest_ignores_comments_and_docstrings_but_not_code(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text('"""A module."""\n\ndef f(x):\n    """Twice."""\n    return 2 * x  # doubled\n')
+    digest = code_digest(path)
+    path.write_text('"""A module, reworded."""\n\n\ndef f(x):\n    """Twice x.\n\n    More words."""\n'
+                    '    # a comment\n    return 2 * x\n')
+    assert code_digest(path) == digest
+    path.write_text('"""A module."""\n\ndef f(x):\n    """Twice."""\n    return 3 * x  # doubled\n')
+    assert code_digest(path) != digest
+
+
+def _runs(data, seeds=(1, 2, 3, 4, 5, 6)):
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=200, learning_rate=0.05)
+    return [config_run(replace(base, seed=seed), data, name) for name in ("gd", "pw") for seed in seeds]
+
+
+def test_an_interrupted_training_resumes_with_the_stacks_it_finished(tmp_path):
+    data = small_cat()
+    reference_runs = _runs(data)
+    reference = train_runs(reference_runs, data.X_train, data.y_train, batch_size=2)
+    started = []
+    def interrupt_as_the_fourth_stack_starts(line):
+        started.append(line)
+        if len(started) == 4:
+            raise KeyboardInterrupt
+    first = Resumable(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        train_runs(_runs(data), data.X_train, data.y_train, batch_size=2, log=interrupt_as_the_fourth_stack_starts,
+                   executor=first)
+    assert first.trained == 3 and len(list(tmp_path.glob("*.json"))) == 3  # stacks are kept as they finish
+    again = Resumable(tmp_path)
+    runs = _runs(data)
+    resumed = train_runs(runs, data.X_train, data.y_train, batch_size=2, executor=again)
+    assert (again.read, again.trained) == (3, 3)  # six stacks: three read back, three trained
+    for found, expected, run, reference_run in zip(resumed, reference, runs, reference_runs):
+        assert_same_history(found, expected)
+        assert_same_weights(run.net, reference_run.net)  # the kept weights came back into the runs' networks
+    assert not np.array_equal(runs[0].net.W[1], _runs(data)[0].net.W[1])
+    third = Resumable(tmp_path)
+    train_runs(_runs(data), data.X_train, data.y_train, batch_size=2, executor=third)
+    assert (third.read, third.trained) == (6, 0)
+
+
+def test_a_kept_stack_is_read_back_bit_for_bit_and_another_learning_rate_is_trained(tmp_path):
+    data = small_cat()
+    kept = Resumable(tmp_path)
+    trained = train_runs(_runs(data, (1,)), data.X_train, data.y_train, executor=kept)
+    read = train_runs(_runs(data, (1,)), data.X_train, data.y_train, executor=Resumable(tmp_path))
+    for a, b in zip(trained, read):  # the same bytes, read back
+        assert np.array_equal(a.eval_loss, b.eval_loss) and a.stopped_at == b.stopped_at
+        assert np.array_equal(a.updates_per_layer, b.updates_per_layer) and a.update_log == b.update_log
+    other = Resumable(tmp_path)
+    faster = [config_run(ExperimentConfig.paper("cat", target=0.6, max_epochs=200, learning_rate=0.1, seed=1),
+                         data, "gd")]
+    train_runs(faster, data.X_train, data.y_train, executor=other)
+    assert (other.read, other.trained) == (0, 1)
+
+
+def test_a_damaged_kept_stack_is_trained_again(tmp_path):
+    data = small_cat()
+    train_runs(_runs(data, (1,)), data.X_train, data.y_train, executor=Resumable(tmp_path))
+    for path in tmp_path.glob("*.json"):
+        path.write_text(path.read_text()[:100])
+    again = Resumable(tmp_path)
+    with pytest.warns(UserWarning, match="does not parse.*training that stack again"):
+        train_runs(_runs(data, (1,)), data.X_train, data.y_train, executor=again)
+    assert (again.read, again.trained) == (0, 2)
+    with pytest.raises(StoreError, match="does not parse"):
+        read_entry(tmp_path / "missing.json")
