@@ -96,6 +96,14 @@ def test_a_change_to_pwcore_re_executes_every_notebook(book, capsys):
     assert _plan(book) == {}
 
 
+def test_a_comment_or_docstring_in_a_module_re_executes_nothing(book):
+    (book / "pkg" / "helper.py").write_text('"""The helper, documented."""\n\ny = 1  # one\n')
+    (book / "pkg" / "core.py").write_text("# the core\nfrom .helper import y\n\nx = 1\n")
+    assert _plan(book) == {}
+    (book / "pkg" / "helper.py").write_text('"""The helper, documented."""\n\ny = 1.0  # one\n')  # code: 1.0 is not 1
+    assert set(_plan(book)) == {"a", "b", "c", "summary"}
+
+
 def test_a_module_no_template_imports_re_executes_nothing(book):
     (book / "pkg" / "extra.py").write_text("z = 2\n")
     (book / "pkg" / "new_module.py").write_text("w = 1\n")

@@ -5,11 +5,12 @@ A notebook's fingerprint has four parts, each a SHA-256:
 - ``template``: the bytes of its template (``notebooks/<template>.md``), prose included;
 - ``parameters``: its parameters in ``runs.yml``, as JSON with sorted keys (the template's defaults are
   part of the template);
-- ``pwcore``: ``{path: SHA-256}`` of each module of pwcore that the template runs, its path relative to
+- ``pwcore``: ``{path: digest}`` of each module of pwcore that the template runs, its path relative to
   ``pwcore/``: the modules its code cells import, followed through pwcore's own imports
   (:mod:`pwcore.book.imports`), the library and this book layer alike, and ``book/execution.py``, which
-  executes it. A module no page imports (the command line, the PDF printer, the build tools) changes no
-  fingerprint;
+  executes it. The digest is of the module's code without its comments and docstrings
+  (:func:`pwcore.sources.code_digest`), so rewording them re-executes nothing. A module no page imports
+  (the command line, the PDF printer, the build tools) changes no fingerprint;
 - ``reads``: ``{name: hash}`` of the runs it reads (:mod:`pwcore.book.runs`), so a page is stale when
   what it reads is.
 
@@ -25,6 +26,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..sources import code_digest
 from .imports import template_modules
 from .paths import PACKAGE_DIR
 from .runs import Run, execution_order
@@ -85,7 +87,8 @@ def parameters_digest(parameters: dict) -> str:
 
 
 def module_hashes(template: Path, package_dir: Path = PACKAGE_DIR) -> dict:
-    """``{path: SHA-256}`` of each module of the package at ``package_dir`` that ``template`` runs.
+    """``{path: digest}`` of each module of the package at ``package_dir`` that ``template`` runs
+    (:func:`pwcore.sources.code_digest`: its code, without comments and docstrings).
 
     Raises
     ------
@@ -98,7 +101,7 @@ def module_hashes(template: Path, package_dir: Path = PACKAGE_DIR) -> dict:
                                 f"at pwcore's source")
     files = template_modules(template, package_dir) + [package_dir / name for name in EXECUTOR
                                                        if (package_dir / name).is_file()]
-    return {path.relative_to(package_dir).as_posix(): _sha256(path.read_bytes()) for path in sorted(set(files))}
+    return {path.relative_to(package_dir).as_posix(): code_digest(path) for path in sorted(set(files))}
 
 
 def fingerprint(run: Run, pwcore: dict, reads: dict) -> Fingerprint:
