@@ -175,3 +175,16 @@ def test_math_is_typeset_not_printed_as_tex(pdf):
     raw = sorted({m for m in re.findall(r"\\\(|\\\[|\$\$|\\frac|\\begin\{", text)})
     assert not raw, f"TeX left in the PDF's text: {raw}"
     assert "Gradient descent (Algorithm 1)" in text, "the method page's text is missing"
+
+
+def test_every_page_of_the_html_book_links_the_pdf(pdf, browser, html_dir):
+    from bookpages import book_pages, open_page
+    missing = []
+    for page in book_pages():
+        open_page(browser, html_dir / page)
+        links = browser.execute_script(
+            "return [...document.querySelectorAll('.pwcore-pdf-link a')].filter(a => a.offsetParent !== null)"
+            ".map(a => decodeURIComponent(new URL(a.href).pathname))")
+        if [Path(link).resolve() for link in links] != [pdf.resolve()]:
+            missing.append((page, links))
+    assert not missing, f"pages without one visible link to {pdf.name}: {missing[:5]}"

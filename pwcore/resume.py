@@ -11,13 +11,13 @@ Histories read back say the seconds they took when they were trained.
 """
 from __future__ import annotations
 
-import dataclasses
+import warnings
 from pathlib import Path
 
 from .executors import Here, resolve
+from .plain import history_from, history_values
 from .store import (FORMAT, StoreError, array_digest, canonical, code_hashes, decode, describe, encode, machine,
                     read_entry, sha256, write_entry)
-from .training import History
 
 
 class Resumable(Here):
@@ -74,12 +74,11 @@ class Resumable(Here):
         try:
             return read_entry(path, key)
         except StoreError as error:
-            import warnings
             warnings.warn(f"{error}: training that stack again", stacklevel=3)
             return None
 
     def _keep(self, key: str, result: list) -> None:
-        stored = encode([{"history": dataclasses.asdict(history), "parameters": net.parameters()}
+        stored = encode([{"history": history_values(history), "parameters": net.parameters()}
                          for history, net in result])
         write_entry(self._path(key), {"format": FORMAT, "function": "stack", "key": key, "arguments": {},
                                       "code": {}, "made": {"how": "computed", "machine": machine()},
@@ -93,5 +92,5 @@ def _restored(runs: list, stored: list) -> list:
         net = run.net.copy()
         for parameter, kept in zip(net.parameters(), entry["parameters"], strict=True):
             parameter[...] = kept
-        result.append((History(**entry["history"]), net))
+        result.append((history_from(entry["history"]), net))
     return result

@@ -213,8 +213,9 @@ class Store:
         code = self._code.setdefault(name, code_hashes(function))
         key = sha256(canonical({"function": name, "arguments": arguments, "code": code}))
         if self.bypass:
-            self.used.append({"function": name, "key": key, "how": "computed (store bypassed)"})
-            return decode(encode(function(*args, **kwargs)))
+            result, made = self._computed(function, args, kwargs)
+            self.used.append({"function": name, "key": key, "how": "computed (store bypassed)", "made": made})
+            return decode(result)
         path = self.path(name, key)
         if path.is_file():
             try:
@@ -225,15 +226,20 @@ class Store:
                 self.used.append({"function": name, "key": key, "how": "read", "made": entry["made"]})
                 self.log(f"{name}: read from the store ({path.relative_to(self.root)})")
                 return decode(entry["result"])
-        started = time.perf_counter()
-        result = encode(function(*args, **kwargs))
-        made = {"how": "computed", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(),
-                "seconds": round(time.perf_counter() - started, 3)}
+        result, made = self._computed(function, args, kwargs)
         write_entry(path, {"format": FORMAT, "function": name, "key": key, "arguments": arguments, "code": code,
                            "made": made, "result_sha256": sha256(canonical(result)), "result": result})
         self.used.append({"function": name, "key": key, "how": "computed", "made": made})
         self.log(f"{name}: computed in {made['seconds']:.0f} s and stored ({path.relative_to(self.root)})")
         return decode(result)
+
+    @staticmethod
+    def _computed(function, args, kwargs) -> tuple:
+        """``function``'s result, encoded, and what the store says of how it was made."""
+        started = time.perf_counter()
+        result = encode(function(*args, **kwargs))
+        return result, {"how": "computed", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(),
+                        "seconds": round(time.perf_counter() - started, 3)}
 
     def path(self, name: str, key: str) -> Path:
         """Where the entry of ``name`` (a function's dotted name) with ``key`` is kept."""
@@ -241,13 +247,20 @@ class Store:
 
     @staticmethod
     def _arguments(function, args, kwargs, ignore) -> dict:
-        bound = inspect.signature(function).bind(*args, **kwargs)
+        signature = inspect.signature(function)
+        bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        unknown = set(ignore) - set(bound.arguments)
+        values = {}
+        for name, value in bound.arguments.items():
+            if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+                values.update(value)  # **options: each keyword on its own, as if it were a parameter
+            else:
+                values[name] = value
+        unknown = set(ignore) - set(values)
         if unknown:
             raise ValueError(f"ignore names {sorted(unknown)}, which {function.__qualname__} does not take")
         arguments = {}
-        for name, value in bound.arguments.items():
+        for name, value in values.items():
             if name in ignore:
                 continue
             try:
@@ -255,6 +268,40 @@ class Store:
             except TypeError as error:
                 raise TypeError(f"argument {name!r} of {function.__qualname__}: {error}") from None
         return arguments
+
+
+def stale_entries(root) -> dict:
+    """``{path: reason}`` for every entry under ``root`` that the sources no longer produce.
+
+    An entry is stale when it is damaged (:func:`read_entry`), when its key is not the hash of the function,
+    arguments and code it records, when its function no longer exists, or when the code of a module on
+    its numerical path differs from the sources now (the reason names the modules). A stale entry is
+    never read (its key is not the one a call computes now); it is recomputed, or re-stamped after a
+    sample shows the change alters no number.
+    """
+    import importlib
+    found = {}
+    for path in sorted(Path(root).glob("*/*.json")):
+        try:
+            entry = read_entry(path)
+        except StoreError as error:
+            found[path] = str(error)
+            continue
+        if sha256(canonical({name: entry[name] for name in ("function", "arguments", "code")})) != entry["key"]:
+            found[path] = "its key is not the hash of the function, arguments and code it records"
+            continue
+        module, _, name = entry["function"].rpartition(".")
+        try:
+            function = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            found[path] = f"{entry['function']} no longer exists"
+            continue
+        code = code_hashes(function)
+        changed = sorted(module for module in code.keys() | entry["code"].keys()
+                         if code.get(module) != entry["code"].get(module))
+        if changed:
+            found[path] = f"the code of {', '.join(changed)} changed since it was computed"
+    return found
 
 
 def read_entry(path: Path, key: str | None = None) -> dict:

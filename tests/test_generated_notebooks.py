@@ -6,7 +6,9 @@ import nbformat
 
 from pwcore.book.paths import GENERATED_DIR, RUNS_FILE
 from pwcore.book.plan import reasons_text, stale
+from pwcore.book.results import STORE_DIR
 from pwcore.book.runs import load_runs
+from pwcore.store import stale_entries
 
 
 def test_every_committed_notebook_matches_its_sources():
@@ -15,6 +17,14 @@ def test_every_committed_notebook_matches_its_sources():
     assert not found, (f"{len(found)} notebook(s) of book/generated/ do not match their sources now:\n"
                        + "\n".join(lines) + "\nre-execute them with `make book` (it re-executes exactly these; "
                        "`python -m pwcore.book --dry-run --no-html` lists them) and commit the notebooks")
+
+
+def test_every_stored_result_matches_its_sources():
+    found = stale_entries(STORE_DIR)
+    lines = [f"  {path.relative_to(STORE_DIR)}: {reason}" for path, reason in found.items()]
+    assert not found, (f"{len(found)} stored result(s) of results/ are not what the sources compute now:\n"
+                       + "\n".join(lines) + "\nre-execute the pages that use them (`make book`), then delete the "
+                       "stale files (or re-stamp them after a sample shows the change alters no number)")
 
 
 def imported_names():

@@ -82,3 +82,22 @@ def test_make_book_without_chromium_says_how_to_add_the_pdf_and_succeeds(monkeyp
     assert "apt-get install chromium), then run `make pdf`" in capsys.readouterr().out
     assert pdf.main(["--root", str(tmp_path)]) == 1  # make pdf: the PDF asked for, and no Chromium to print it
     assert "none is on PATH" in capsys.readouterr().err
+
+
+def test_every_page_links_the_printed_pdf_once_and_only_when_it_exists(tmp_path):
+    from pwcore.book.pdflink import CLASS, link_pdf
+    html = tmp_path / "_build" / "html"
+    page = '<html><body><div id="pst-primary-sidebar" class="bd-sidebar-primary">nav</div></body></html>'
+    for path in ("index.html", "book/intro.html", "book/generated/figure1.html", "_static/x.html"):
+        (html / path).parent.mkdir(parents=True, exist_ok=True)
+        (html / path).write_text(page)
+    (html / "search.html").write_text("<html><body>no sidebar</body></html>")
+    with pytest.raises(FileNotFoundError, match="make pdf"):
+        link_pdf(html, html / "book.pdf")
+    (html / "book.pdf").write_bytes(b"%PDF-1.4")
+    assert link_pdf(html, html / "book.pdf") == 3
+    assert 'href="book.pdf"' in (html / "index.html").read_text()
+    assert 'href="../../book.pdf"' in (html / "book/generated/figure1.html").read_text()
+    assert CLASS not in (html / "_static/x.html").read_text() + (html / "search.html").read_text()
+    assert link_pdf(html, html / "book.pdf") == 0  # once
+    assert (html / "book/intro.html").read_text().count(CLASS) == 1

@@ -200,3 +200,89 @@ def test_a_damaged_kept_stack_is_trained_again(tmp_path):
     assert (again.read, again.trained) == (0, 2)
     with pytest.raises(StoreError, match="does not parse"):
         read_entry(tmp_path / "missing.json")
+
+
+def test_stale_entries_name_changed_code_edited_keys_and_vanished_functions(tmp_path, seed_study):
+    data, base = small_cat(), small_base()
+    Store(tmp_path, log=QUIET).compute(seed_study, data, base, SEEDS, ignore=("log",), log=QUIET)
+    assert store.stale_entries(tmp_path) == {}
+    (path,) = (tmp_path / "pwcore.study.seed_study").glob("*.json")
+    entry = json.loads(path.read_text())
+    for change, reason in [(lambda e: e["code"].update({"training.py": "0" * 64}), "its key is not the hash"),
+                           (lambda e: e.update(function="pwcore.study.gone"), "its key is not the hash")]:
+        edited = json.loads(json.dumps(entry))
+        change(edited)
+        path.write_text(json.dumps(edited))
+        assert reason in store.stale_entries(tmp_path)[path]
+    for change, reason in [(lambda e: e["code"].update({"training.py": "0" * 64}),
+                            "the code of training.py changed since it was computed"),
+                           (lambda e: e.update(function="pwcore.study.gone"), "pwcore.study.gone no longer exists")]:
+        edited = json.loads(json.dumps(entry))
+        change(edited)  # as if computed by other code: recorded with a key that matches what it records
+        edited["key"] = store.sha256(store.canonical({k: edited[k] for k in ("function", "arguments", "code")}))
+        path.write_text(json.dumps(edited))
+        assert store.stale_entries(tmp_path) == {path: reason}
+    path.write_text("{")
+    assert "does not parse" in store.stale_entries(tmp_path)[path]
+
+
+def _stale_by_code(path):
+    """Rewrite the entry at ``path`` as if another version of training.py had computed it (a consistent record)."""
+    entry = json.loads(path.read_text())
+    entry["code"]["training.py"] = "0" * 64
+    entry["key"] = store.sha256(store.canonical({k: entry[k] for k in ("function", "arguments", "code")}))
+    path.unlink()
+    (path.parent / f"{entry['key']}.json").write_text(json.dumps(entry))
+    return entry
+
+
+def test_a_refactor_that_changes_no_number_is_re_stamped_on_a_sample(tmp_path, shared_data, monkeypatch):
+    from pwcore import restamp
+    from pwcore.experiments import load_data
+    monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=40)
+    results = Store(tmp_path, log=QUIET)
+    rows = results.compute(study.seed_study, load_data(base), base, [1, 2], ignore=("log",), log=QUIET)
+    key = results.used[0]["key"]
+    (path,) = (tmp_path / "pwcore.study.seed_study").glob("*.json")
+    old = _stale_by_code(path)
+    assert "the code of training.py changed" in list(store.stale_entries(tmp_path).values())[0]
+    lines = []
+    assert restamp.restamp(tmp_path, log=lines.append)
+    assert "1 stored result(s) stale through their code; recomputing a sample of 1" in lines[0]
+    assert store.stale_entries(tmp_path) == {}
+    restamped = read_entry(tmp_path / "pwcore.study.seed_study" / f"{key}.json", key)
+    assert restamped["made"]["how"] == "re-stamped" and restamped["made"]["from_key"] == old["key"]
+    assert restamped["made"]["sample"] == [old["key"]] and restamped["made"]["computed"]["how"] == "computed"
+    again = Store(tmp_path, log=QUIET)
+    assert again.compute(study.seed_study, load_data(base), base, [1, 2], ignore=("log",), log=QUIET) == rows
+    assert again.used[0]["how"] == "read"
+
+
+def test_a_sample_that_disagrees_re_stamps_nothing(tmp_path, shared_data, monkeypatch):
+    from pwcore import restamp
+    from pwcore.experiments import load_data
+    monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=40)
+    Store(tmp_path, log=QUIET).compute(study.seed_study, load_data(base), base, [1, 2], ignore=("log",), log=QUIET)
+    (path,) = (tmp_path / "pwcore.study.seed_study").glob("*.json")
+    entry = json.loads(path.read_text())
+    entry["result"][0]["gd_epochs"] += 1  # a number the code now does not give
+    entry["result_sha256"] = store.sha256(store.canonical(entry["result"]))
+    path.write_text(json.dumps(entry))
+    _stale_by_code(path)
+    before = sorted(p.name for p in path.parent.iterdir())
+    lines = []
+    assert not restamp.restamp(tmp_path, log=lines.append)
+    assert any("result[0].gd_epochs: " in line for line in lines) and "nothing re-stamped" in lines[-1]
+    assert sorted(p.name for p in path.parent.iterdir()) == before
+
+
+def test_keyword_options_are_keyed_one_by_one_and_may_be_ignored():
+    def search(base, grid, log=print, **options):
+        return base
+    arguments = Store._arguments(search, (1, [2]), {"log": QUIET, "n_rates": 3, "executor": object()},
+                                 ("log", "executor"))
+    assert arguments == {"base": 1, "grid": [2], "n_rates": 3}
+    with pytest.raises(TypeError, match="argument 'executor' of .*search"):
+        Store._arguments(search, (1, [2]), {"log": QUIET, "executor": object()}, ("log",))

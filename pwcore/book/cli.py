@@ -15,11 +15,13 @@ import signal
 import sys
 from pathlib import Path
 
+from .audit import audited
 from .execution import check_kernel_source
 from .html import build_html
 from .pages import prepare
 from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, RUNS_FILE
 from .plan import plan
+from .provenance import git_commit
 from .regenerate import describe, run_steps
 from .runs import load_runs
 
@@ -42,6 +44,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-html", action="store_true", help="execute the notebooks only")
     parser.add_argument("--list-validated", action="store_true",
                         help="print the notebooks that CI re-validates with nbval, and exit")
+    parser.add_argument("--list-audited", action="store_true",
+                        help="print the notebooks CI re-executes from scratch: the validated ones and one cheap full "
+                             "page that reads the results store, picked by the commit (pwcore.book.audit), and exit")
     parser.add_argument("--runs", type=Path, default=RUNS_FILE, help="the parameter sets")
     parser.add_argument("--out", type=Path, default=GENERATED_DIR, help="where executed notebooks go")
     return parser
@@ -54,6 +59,11 @@ def main(argv=None, package_dir: Path = PACKAGE_DIR) -> int:
     runs = load_runs(args.runs)
     if args.list_validated:
         print(" ".join(f"book/generated/{run.name}.ipynb" for run in runs if run.validate))
+        return 0
+    if args.list_audited:
+        commit = git_commit().removesuffix("+changes")
+        names = audited(runs, args.out, commit if commit != "unknown" else "0")
+        print(" ".join(f"book/generated/{name}.ipynb" for name in names))
         return 0
     unknown = set(args.only or []) - {run.name for run in runs}
     if unknown:

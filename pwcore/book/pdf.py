@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .paths import ROOT
+from .pdflink import link_pdf
 
 PRINT_NAME = "book-print.html"  # the printed copy, at the top of the singlehtml folder
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -551,10 +552,12 @@ def main(argv=None) -> int:
     except subprocess.CalledProcessError as error:
         print(f"pwcore.book.pdf: the singlehtml build failed ({error})", file=sys.stderr)
         return 1
+    linked = link_pdf(args.root / "_build" / "html", out) if out.parent == args.root / "_build" / "html" else 0
     if report["wide"]:
         print(f"pwcore.book.pdf: warning: wider than the page even when shrunk: {report['wide']}", file=sys.stderr)
     print(f"the PDF is at {out} ({out.stat().st_size / 1e6:.1f} MB, {report['images']} figures, "
-          f"{report['math']} equations; one-page HTML in {built - started:.0f} s, printed in {printed - built:.0f} s)")
+          f"{report['math']} equations; one-page HTML in {built - started:.0f} s, printed in {printed - built:.0f} s); "
+          f"{linked} HTML page(s) now link to it")
     return 0
 
 

@@ -1,0 +1,50 @@
+"""The book's results store: where its pages keep what they compute, and what a page says about it.
+
+A page computes its expensive results through :func:`page_store` (:class:`pwcore.store.Store` over
+``results/`` at the checkout's root, committed with the notebooks): re-executed after a change to its
+words, its tables or its figures, it reads them back instead of computing them again. Long sweeps train
+through :func:`resumable`, which keeps each finished stack in ``.stacks/`` (not committed), so that an
+interrupted regeneration continues where it stopped. The provenance of a page lists the results it
+used (:func:`store_table`): which were computed by this execution, which were read back and when,
+and on what machine, they were computed.
+"""
+from __future__ import annotations
+
+from ..resume import Resumable
+from ..store import Store
+from .paths import ROOT
+
+STORE_DIR = ROOT / "results"
+STACKS_DIR = ROOT / ".stacks"
+
+
+def page_store() -> Store:
+    """The book's store; its progress lines are dropped (a page shows the same whether it read or computed)."""
+    return Store(STORE_DIR, log=lambda line: None)
+
+
+def resumable(inner=None) -> Resumable:
+    """An executor that keeps each finished stack in :data:`STACKS_DIR` (:class:`pwcore.resume.Resumable`)."""
+    return Resumable(STACKS_DIR, inner)
+
+
+def store_table(store: Store) -> str:
+    """A Markdown table of the results ``store`` gave this page: function, key (shortened), how this execution
+    had it, and when, on what machine and in how many seconds it was computed (and re-stamped, if it was)."""
+    lines = ["| result | key | how | computed | on | seconds |", "|---|---|---|---|---|---|"]
+    for entry in store.used:
+        made = entry.get("made", {})
+        how, computed = entry["how"], made
+        if made.get("how") == "re-stamped":
+            how += f"; re-stamped {made['when']} after a sample of {len(made['sample'])} agreed"
+            computed = made["computed"]
+        lines.append(f"| `{entry['function'].rsplit('.', 1)[-1]}` | `{entry['key'][:12]}` | {how} "
+                     f"| {computed.get('when', 'now')} | {computed.get('machine', 'this machine')} "
+                     f"| {computed.get('seconds', '-')} |")
+    return "\n".join(lines)
+
+
+def computing_seconds(used: dict) -> float:
+    """How long the result of one use of the store (an item of ``Store.used``) took to compute, when it was."""
+    made = used.get("made", {})
+    return float(made.get("computed", made).get("seconds", "nan"))

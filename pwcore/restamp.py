@@ -1,0 +1,189 @@
+"""Stored results recomputed from their own record: to audit the store, and to re-stamp it after a refactor.
+
+An entry of the store (:mod:`pwcore.store`) records its function and its arguments as described for the
+key: a configuration by its fields, a data set by the digests of its arrays. :func:`recompute` rebuilds
+the call from that record (the configuration from its fields, the data set by loading it for that
+configuration and checking its digests) and runs it again; :func:`differences` compares the new result
+with the stored one: everything discrete exactly, floats to :data:`RTOL` (BLAS kernels differ in the
+last bits between CPUs), timings (fields named for seconds) not at all.
+
+After a change to a module on the numerical path, every entry that module touches is stale (its key
+records the old code). If the change alters no number, :func:`restamp` shows it on a sample and spares
+the recomputation of the rest: it recomputes one entry per code path the stale entries take (function,
+dataset, dtype, loss reading, optimizers, full batch or mini-batch; the cheapest of each), and only if
+every one agrees does it re-stamp every stale entry: the same result under the key of the code now, its
+``made`` saying ``re-stamped``, from which key, when, and on which sample. Nothing is re-stamped silently::
+
+    python -m pwcore.restamp [--root results] [--dry-run]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import math
+import sys
+import time
+from pathlib import Path
+
+from .store import (FORMAT, code_hashes, canonical, decode, describe, encode, machine, read_entry, sha256,
+                    stale_entries, write_entry)
+
+RTOL = 1e-8  # floats of a recomputed result against the stored one (tests/tolerance.py measures the need)
+CONFIG_CLASS = "pwcore.experiments.ExperimentConfig"
+DATASET_CLASS = "pwcore.data.datasets.Dataset"
+QUIET = lambda line: None
+
+
+def function_of(entry: dict):
+    """The function an entry records, imported."""
+    module, _, name = entry["function"].rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def rebuild_arguments(entry: dict) -> dict:
+    """The keyword arguments of the call an entry records, rebuilt from its description.
+
+    Raises
+    ------
+    ValueError
+        If an argument cannot be rebuilt (a data set without a configuration to load it by, or one whose
+        arrays no longer have the recorded digests).
+    """
+    from .experiments import ExperimentConfig, load_data
+    arguments, datasets = {}, []
+    for name, value in entry["arguments"].items():
+        if isinstance(value, dict) and value.get("$class") == DATASET_CLASS:
+            datasets.append((name, value))
+        elif isinstance(value, dict) and value.get("$class") == CONFIG_CLASS:
+            fields = {f.name: f for f in dataclasses.fields(ExperimentConfig)}
+            values = {key: _as_field(decode(item), fields[key]) for key, item in value.items() if key != "$class"}
+            arguments[name] = ExperimentConfig(**values)
+        else:
+            arguments[name] = decode(value)
+    configs = [value for value in arguments.values() if isinstance(value, ExperimentConfig)]
+    for name, described in datasets:
+        if not configs:
+            raise ValueError(f"{entry['function']}: argument {name!r} is a data set and no configuration says which")
+        data = load_data(configs[0])
+        if describe(data) != {key: item for key, item in described.items()}:
+            raise ValueError(f"{entry['function']}: the data set loaded for its configuration is not the one it "
+                             f"was computed on (its arrays' digests differ)")
+        arguments[name] = data
+    return arguments
+
+
+def _as_field(value, field):
+    """A described field back in its dataclass's type: a list where the default is a tuple becomes a tuple."""
+    default = field.default if field.default is not dataclasses.MISSING else None
+    return tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
+
+
+def recompute(entry: dict):
+    """The result of the call ``entry`` records, computed now, encoded as the store encodes it."""
+    function = function_of(entry)
+    arguments = rebuild_arguments(entry)
+    if "log" in _parameters(function):
+        arguments["log"] = QUIET
+    return encode(function(**arguments))
+
+
+def _parameters(function) -> list:
+    import inspect
+    return list(inspect.signature(function).parameters)
+
+
+def differences(stored, found, where: str = "result") -> list:
+    """Where ``found`` differs from ``stored`` (both encoded): discrete values exactly, floats to :data:`RTOL`,
+    timings (a field whose name says seconds) not compared."""
+    if isinstance(stored, dict) and isinstance(found, dict):
+        if stored.keys() != found.keys():
+            return [f"{where}: fields {sorted(stored.keys() ^ found.keys())} in one only"]
+        return [line for key in stored if "second" not in key
+                for line in differences(stored[key], found[key], f"{where}.{key}")]
+    if isinstance(stored, list) and isinstance(found, list):
+        if len(stored) != len(found):
+            return [f"{where}: {len(stored)} items stored, {len(found)} now"]
+        return [line for k, (a, b) in enumerate(zip(stored, found)) for line in differences(a, b, f"{where}[{k}]")]
+    if isinstance(stored, float) and isinstance(found, float):
+        return [] if math.isclose(stored, found, rel_tol=RTOL, abs_tol=0) else [f"{where}: {stored!r} stored, {found!r} now"]
+    return [] if stored == found else [f"{where}: {stored!r} stored, {found!r} now"]
+
+
+def code_path(entry: dict) -> tuple:
+    """What a stored result exercises, for the sample: function, dataset, dtype, loss reading, optimizers,
+    mini-batch size."""
+    arguments = entry["arguments"]
+    config = next((value for value in arguments.values()
+                   if isinstance(value, dict) and value.get("$class") == CONFIG_CLASS), {})
+    optimizers = arguments.get("optimizers") or arguments.get("algorithm2")
+    return (entry["function"], config.get("dataset"), arguments.get("search_dtype") or config.get("dtype"),
+            config.get("am_input"), canonical(optimizers), config.get("minibatch"))
+
+
+def sample(entries: dict) -> list:
+    """One path per code path among ``{path: entry}``: the cheapest entry (fewest seconds to compute) of each."""
+    chosen = {}
+    for path, entry in entries.items():
+        group = code_path(entry)
+        cost = entry["made"].get("seconds", math.inf)
+        if group not in chosen or cost < chosen[group][0]:
+            chosen[group] = (cost, path)
+    return sorted(path for _, path in chosen.values())
+
+
+def restamp(root, dry_run: bool = False, log=print) -> bool:
+    """Re-stamp the entries under ``root`` that only their code made stale, if a sample recomputes to them.
+
+    Returns True if every such entry was re-stamped (or none was stale), False if the sample disagreed or
+    an entry is stale for another reason (then nothing is re-stamped).
+    """
+    stale = stale_entries(root)
+    code_only = {path: read_entry(path) for path, reason in stale.items() if reason.startswith("the code of")}
+    others = {path: reason for path, reason in stale.items() if path not in code_only}
+    for path, reason in others.items():
+        log(f"{path}: {reason}: recompute it (re-execute the page that uses it)")
+    if not code_only:
+        log("no stored result is stale through its code alone: nothing to re-stamp")
+        return not others
+    chosen = sample(code_only)
+    log(f"{len(code_only)} stored result(s) stale through their code; recomputing a sample of {len(chosen)}, one "
+        f"per code path")
+    if dry_run:
+        for path in chosen:
+            log(f"  would recompute {path}")
+        return False
+    disagreements = []
+    for path in chosen:
+        started = time.perf_counter()
+        found = differences(code_only[path]["result"], recompute(code_only[path]))
+        log(f"  {path.name[:12]} ({code_only[path]['function']}): "
+            f"{'agrees' if not found else f'{len(found)} difference(s)'} in {time.perf_counter() - started:.0f} s")
+        disagreements += [f"{path}: {line}" for line in found]
+    if disagreements or others:
+        for line in disagreements[:20]:
+            log(line)
+        log("nothing re-stamped: the change alters stored numbers, or other entries are stale; re-execute the pages")
+        return False
+    when, keys = time.strftime("%Y-%m-%dT%H:%M:%S%z"), [code_only[path]["key"] for path in chosen]
+    for path, entry in code_only.items():
+        code = code_hashes(function_of(entry))
+        key = sha256(canonical({"function": entry["function"], "arguments": entry["arguments"], "code": code}))
+        made = {"how": "re-stamped", "when": when, "from_key": entry["key"], "computed": entry["made"],
+                "sample": keys, "sample_machine": machine()}
+        write_entry(path.parent / f"{key}.json", {**entry, "format": FORMAT, "key": key, "code": code, "made": made})
+        path.unlink()
+    log(f"re-stamped {len(code_only)} stored result(s) on a sample of {len(chosen)}")
+    return True
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, default=Path("results"), help="the store's folder (default: results)")
+    parser.add_argument("--dry-run", action="store_true", help="say what would be recomputed, and stop")
+    args = parser.parse_args(argv)
+    return 0 if restamp(args.root, args.dry_run) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
