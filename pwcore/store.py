@@ -67,12 +67,8 @@ def describe(value):
     TypeError
         For a value with no stable description (a function, a generator): leave it out of the key.
     """
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else {"$float": repr(value)}
-    if isinstance(value, np.generic):
-        return describe(value.item())
+    if value is None or isinstance(value, (bool, int, str, float, np.generic)):
+        return encode(value)
     if isinstance(value, np.ndarray):
         return {"$array_sha256": array_digest(value)}
     if isinstance(value, (list, tuple)):

@@ -286,3 +286,20 @@ def test_keyword_options_are_keyed_one_by_one_and_may_be_ignored():
     assert arguments == {"base": 1, "grid": [2], "n_rates": 3}
     with pytest.raises(TypeError, match="argument 'executor' of .*search"):
         Store._arguments(search, (1, [2]), {"log": QUIET, "executor": object()}, ("log",))
+
+
+def test_a_page_says_how_it_had_each_stored_result(tmp_path):
+    from pwcore.book.results import computing_seconds, store_table
+    used = Store(tmp_path, log=QUIET)
+    used.used = [{"function": "pwcore.study.seed_study", "key": "a" * 64, "how": "read",
+                  "made": {"how": "computed", "when": "2026-12-04T21:05:33+0000", "machine": "x86_64, SkylakeX",
+                           "seconds": 1272.7}},
+                 {"function": "pwcore.study.rate_sweep", "key": "b" * 64, "how": "read",
+                  "made": {"how": "re-stamped", "when": "2026-12-05T10:00:00+0000", "sample": ["c" * 64, "d" * 64],
+                           "computed": {"when": "2026-12-01T09:00:00+0000", "machine": "x86_64, Haswell",
+                                        "seconds": 38.2}}}]
+    rows = store_table(used).splitlines()[4:]
+    assert rows[0] == "| `seed_study` | `aaaaaaaa` | read | 2026-12-04 21:05 | x86_64, SkylakeX | 21.2 min |"
+    assert rows[1] == ("| `rate_sweep` | `bbbbbbbb` | read; re-stamped 2026-12-05 after a sample of 2 agreed "
+                       "| 2026-12-01 09:00 | x86_64, Haswell | 38 s |")
+    assert [computing_seconds(entry) for entry in used.used] == [1272.7, 38.2]

@@ -29,19 +29,28 @@ def resumable(inner=None) -> Resumable:
 
 
 def store_table(store: Store) -> str:
-    """A Markdown table of the results ``store`` gave this page: function, key (shortened), how this execution
-    had it, and when, on what machine and in how many seconds it was computed (and re-stamped, if it was)."""
-    lines = ["| result | key | how | computed | on | seconds |", "|---|---|---|---|---|---|"]
+    """What a page says of the stored results it used: a sentence, then a Markdown table of each result's
+    function, key (shortened), how this execution had it, and when, on what machine and in how long it was
+    computed (and when it was re-stamped, if it was)."""
+    lines = ["The results this page used, from the results store (`results/`, by key):", "",
+             "| result | key | how | computed | on | took |", "|---|---|---|---|---|---|"]
     for entry in store.used:
         made = entry.get("made", {})
         how, computed = entry["how"], made
         if made.get("how") == "re-stamped":
-            how += f"; re-stamped {made['when']} after a sample of {len(made['sample'])} agreed"
+            how += f"; re-stamped {made['when'][:10]} after a sample of {len(made['sample'])} agreed"
             computed = made["computed"]
-        lines.append(f"| `{entry['function'].rsplit('.', 1)[-1]}` | `{entry['key'][:12]}` | {how} "
-                     f"| {computed.get('when', 'now')} | {computed.get('machine', 'this machine')} "
-                     f"| {computed.get('seconds', '-')} |")
+        lines.append(f"| `{entry['function'].rsplit('.', 1)[-1]}` | `{entry['key'][:8]}` | {how} "
+                     f"| {computed.get('when', 'now')[:16].replace('T', ' ')} "
+                     f"| {computed.get('machine', 'this machine')} | {_duration(computed.get('seconds'))} |")
     return "\n".join(lines)
+
+
+def _duration(seconds) -> str:
+    """``seconds`` as a reader takes it in: "38 s", "21.2 min"; "-" if unknown."""
+    if seconds is None:
+        return "-"
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
 def computing_seconds(used: dict) -> float:
