@@ -23,7 +23,7 @@ The result is stored as JSON (:func:`encode`: NaN and infinities, tuples and Num
 so that they come back as they were) and read without running any code. A file that does not parse,
 whose key or result does not match what it records, is reported by name (a warning) and recomputed,
 never used. What a call returns is always the decoded stored form, so a result read back and one just
-computed are the same Python values.
+computed are the same Python values, their dicts' keys in the same (sorted) order.
 """
 from __future__ import annotations
 
@@ -211,7 +211,7 @@ class Store:
         if self.bypass:
             result, made = self._computed(function, args, kwargs)
             self.used.append({"function": name, "key": key, "how": "computed (store bypassed)", "made": made})
-            return decode(result)
+            return _as_read(result)
         path = self.path(name, key)
         if path.is_file():
             try:
@@ -227,7 +227,7 @@ class Store:
                            "made": made, "result_sha256": sha256(canonical(result)), "result": result})
         self.used.append({"function": name, "key": key, "how": "computed", "made": made})
         self.log(f"{name}: computed in {made['seconds']:.0f} s and stored ({path.relative_to(self.root)})")
-        return decode(result)
+        return _as_read(result)
 
     @staticmethod
     def _computed(function, args, kwargs) -> tuple:
@@ -298,6 +298,13 @@ def stale_entries(root) -> dict:
         if changed:
             found[path] = f"the code of {', '.join(changed)} changed since it was computed"
     return found
+
+
+def _as_read(result):
+    """An encoded result as a read of its file gives it back: decoded, every dict's keys in sorted order (the
+    files are written with sorted keys), so that what was just computed and what is read later are the same
+    values in the same order (a page's table or CSV follows that order)."""
+    return decode(json.loads(canonical(result)))
 
 
 def read_entry(path: Path, key: str | None = None) -> dict:

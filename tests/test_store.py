@@ -303,3 +303,13 @@ def test_a_page_says_how_it_had_each_stored_result(tmp_path):
     assert rows[1] == ("| `rate_sweep` | `bbbbbbbb` | read; re-stamped 2026-12-05 after a sample of 2 agreed "
                        "| 2026-12-01 09:00 | x86_64, Haswell | 38 s |")
     assert [computing_seconds(entry) for entry in used.used] == [1272.7, 38.2]
+
+
+def test_computed_bypassed_and_read_results_come_in_the_same_order(tmp_path, monkeypatch):
+    from pwcore import plain
+    data, base = small_cat(), small_base()
+    fresh = Store(tmp_path, log=QUIET).compute(plain.accounting, data, base)
+    read = Store(tmp_path, log=QUIET).compute(plain.accounting, data, base)
+    monkeypatch.setenv(store.BYPASS, "1")
+    bypassed = Store(tmp_path, log=QUIET).compute(plain.accounting, data, base)
+    assert list(fresh) == list(read) == list(bypassed) == sorted(fresh)  # the files' order, whichever way
