@@ -160,3 +160,37 @@ def test_the_core_modules_never_import_the_book_layer():
                     f"{path.relative_to(ROOT)} imports the book layer (pwcore.book): move the code it needs into core"
             elif isinstance(node, ast.Import):
                 assert not any(alias.name.startswith("pwcore.book") for alias in node.names), path
+
+
+def _imports_of(path: Path) -> set:
+    """The pwcore modules (files) that ``path`` imports directly, its package's ``__init__`` aside."""
+    from pwcore.sources import _files_run_by, imported_names
+    package_dir = ROOT / "pwcore"
+    module = ".".join(("pwcore", *path.relative_to(package_dir).with_suffix("").parts))
+    names = imported_names(path.read_text(), "pwcore", module, path.name == "__init__.py")
+    return {found for name in names for _, found in _files_run_by(name, package_dir)
+            if found.name != "__init__.py" and found != path}
+
+
+def test_no_two_modules_of_pwcore_import_each_other_even_through_others():
+    files = sorted((ROOT / "pwcore").rglob("*.py"))
+    graph = {path: _imports_of(path) for path in files}
+    for start in files:
+        seen, pending = set(), list(graph[start])
+        while pending:
+            path = pending.pop()
+            assert path != start, f"{start.relative_to(ROOT)} imports itself through its imports: break the cycle"
+            if path not in seen:
+                seen.add(path)
+                pending += graph.get(path, ())
+
+
+@pytest.mark.parametrize("template, runs_only_with_it", [
+    ("study_calibration", "calibration.py"), ("beyond", "beyond.py"), ("study_learning_rate", "book/sweeps.py")])
+def test_a_page_s_fingerprint_covers_what_it_runs_and_not_what_other_pages_run(template, runs_only_with_it):
+    from pwcore.book.imports import template_modules
+    covered = {path.stem: [p.relative_to(ROOT / "pwcore").as_posix() for p in template_modules(path, ROOT / "pwcore")]
+               for path in (ROOT / "notebooks").glob("*.md")}
+    assert runs_only_with_it in covered[template]
+    assert [name for name, modules in covered.items() if runs_only_with_it in modules] == [template]
+    assert not {"study.py", "calibration.py"} & set(covered["figure1"] + covered["regeneration"])

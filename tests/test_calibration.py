@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from pwcore import calibration
+from pwcore.book import calibration as calibration_page
 from pwcore.calibration import Search, next_rates
 from pwcore.experiments import ExperimentConfig
 
@@ -108,7 +109,7 @@ def test_best_setting_reads_the_best_row_back_from_the_csv(tmp_path):
             {"status": "not bracketed", "pw_rate": 0.1, "init": "course", "seed": 1, "am_input": "sigmoid", "s": 1.0,
              "margin": 1.0, "scaling": "255", "pw_reading": None, "pw_rule": None}]
     report.write_csv_files({"combinations": rows}, "calibration_x", tmp_path)
-    setting = calibration.best_setting("calibration_x", tmp_path)
+    setting = calibration_page.best_setting("calibration_x", tmp_path)
     assert setting == {"learning_rate": 0.000359, "init": "glorot", "seed": 2, "am_input": "cosine", "s": 2.0,
                        "margin": 0.5, "scaling": "standardized", "algorithm2": "printed", "stop_rule": "epoch"}
     ExperimentConfig.paper("mnist", **setting)  # every field is valid
@@ -117,10 +118,10 @@ def test_best_setting_reads_the_best_row_back_from_the_csv(tmp_path):
 def test_best_setting_says_what_to_run_when_the_calibration_is_missing_or_failed(tmp_path):
     from pwcore.book import report
     with pytest.raises(FileNotFoundError, match="python -m pwcore.book --only nowhere"):
-        calibration.best_setting("nowhere", tmp_path)
+        calibration_page.best_setting("nowhere", tmp_path)
     report.write_csv_files({"combinations": [{"status": "not bracketed"}]}, "failed", tmp_path)
     with pytest.raises(ValueError, match="not bracketed"):
-        calibration.best_setting("failed", tmp_path)
+        calibration_page.best_setting("failed", tmp_path)
 
 
 def test_falls_steadily():

@@ -200,14 +200,14 @@ def test_a_table_never_prints_a_bare_nan():
 
 
 def test_the_calibration_ratio_says_why_it_is_missing():
-    from pwcore.calibration import TABLE_COLUMNS
+    from pwcore.book.calibration import TABLE_COLUMNS
     fmt = dict((key, fmt) for key, _, fmt in TABLE_COLUMNS if isinstance(key, str))["ratio"]
     assert fmt(1.25) == "1.25" and "count" in fmt(float("nan"))
 
 
 def test_the_calibration_table_pairs_counts_and_spaces_intervals():
     import csv
-    from pwcore.calibration import TABLE_COLUMNS
+    from pwcore.book.calibration import TABLE_COLUMNS
     rows = list(csv.DictReader((GENERATED / "study_calibration_cifar10_combinations.csv").open()))[:2]
     for row in rows:  # the CSV's strings, as the page's rows would hold them
         for key in ("initial_loss", "s", "margin"):

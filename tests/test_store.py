@@ -226,10 +226,10 @@ def test_stale_entries_name_changed_code_edited_keys_and_vanished_functions(tmp_
     assert "does not parse" in store.stale_entries(tmp_path)[path]
 
 
-def _stale_by_code(path):
-    """Rewrite the entry at ``path`` as if another version of training.py had computed it (a consistent record)."""
+def _stale_by_code(path, module="training.py"):
+    """Rewrite the entry at ``path`` as if another version of ``module`` had computed it (a consistent record)."""
     entry = json.loads(path.read_text())
-    entry["code"]["training.py"] = "0" * 64
+    entry["code"][module] = "0" * 64
     entry["key"] = store.sha256(store.canonical({k: entry[k] for k in ("function", "arguments", "code")}))
     path.unlink()
     (path.parent / f"{entry['key']}.json").write_text(json.dumps(entry))
@@ -257,6 +257,24 @@ def test_a_refactor_that_changes_no_number_is_re_stamped_on_a_sample(tmp_path, s
     again = Store(tmp_path, log=QUIET)
     assert again.compute(study.seed_study, load_data(base), base, [1, 2], ignore=("log",), log=QUIET) == rows
     assert again.used[0]["how"] == "read"
+
+
+def test_a_refactor_above_training_is_re_stamped_on_stacks_read_back(tmp_path, shared_data, monkeypatch):
+    from pwcore import restamp
+    from pwcore.experiments import load_data
+    monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=40)
+    results, stacks = Store(tmp_path / "results", log=QUIET), tmp_path / "stacks"
+    first = Resumable(stacks)
+    results.compute(study.seed_study, load_data(base), base, [1, 2], ignore=("log", "executor"), log=QUIET,
+                    executor=first)
+    (path,) = (tmp_path / "results" / "pwcore.study.seed_study").glob("*.json")
+    _stale_by_code(path, "study.py")
+    lines = []
+    assert restamp.restamp(tmp_path / "results", log=lines.append, stacks=stacks)
+    assert lines[-1].endswith(f"({first.trained} of its stacks read back, 0 trained)") and first.trained > 0
+    (path,) = (tmp_path / "results" / "pwcore.study.seed_study").glob("*.json")
+    assert read_entry(path)["made"]["sample_stacks"] == {"read": first.trained, "trained": 0}
 
 
 def test_a_sample_that_disagrees_re_stamps_nothing(tmp_path, shared_data, monkeypatch):

@@ -10,7 +10,7 @@ from pwcore import BinaryCrossEntropy, PositionWise, train, train_runs
 from pwcore.data import Dataset
 from pwcore.experiments import PAPER_RESULTS, ExperimentConfig, config_run
 from pwcore import study
-from pwcore.book import report
+from pwcore.book import report, sweeps
 from tolerance import same_float
 from conftest import small_problem
 
@@ -143,7 +143,7 @@ def test_rate_sweep_extends_down_and_says_when_the_cap_stopped_it():
     assert (gd["best_rate"], gd["highest_rate"], gd["extensions"]) == (0.2, 0.2, 1)
     assert gd["capped"] and not gd["interior"]
     sentence = "**not interior**: it is the largest rate tried and the cap on extensions (1) stopped the search"
-    assert sentence in report.rate_tables(rows, [gd])
+    assert sentence in sweeps.rate_tables(rows, [gd])
 
 
 def test_every_seed_missing_gives_no_best_rate_and_no_extension():
@@ -151,7 +151,7 @@ def test_every_seed_missing_gives_no_best_rate_and_no_extension():
     base = ExperimentConfig.paper("cat", target=0.6, max_epochs=5)
     rows, (gd,) = study.rate_sweep(data, base, [0.01, 0.02], [1, 2], optimizers=("gd",), log=QUIET)
     assert len(rows) == 4 and gd["best_rate"] is None and not gd["interior"] and not gd["capped"]
-    assert "no rate from 0.01 to 0.02 reached the target" in report.best_rate_sentence(gd)
+    assert "no rate from 0.01 to 0.02 reached the target" in sweeps.best_rate_sentence(gd)
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -207,15 +207,15 @@ def test_supported_claim(numerators, claim):
 def test_sweep_glue_keeps_the_book_s_names_with_plain_values(sweep):
     data, base, rows, summary = sweep
     comparisons = study.paired_comparisons(rows, summary)
-    epochs = study.sweep_glue(rows, summary, comparisons, 0.1, "epochs")
-    seconds = study.sweep_glue(rows, summary, comparisons, 0.1, "seconds")
+    epochs = sweeps.sweep_glue(rows, summary, comparisons, 0.1, "epochs")
+    seconds = sweeps.sweep_glue(rows, summary, comparisons, 0.1, "seconds")
     for key in ("shared_gd_epochs", "shared_pw_epochs", "tuned_gd_epochs", "tuned_pw_epochs"):
         assert type(epochs[key]) is int  # book/*.md formats them with :d
     assert (epochs["tuned_gd_lr"], epochs["tuned_pw_lr"], epochs["tuned_control_lr"]) == (1.6, 3.2, 0.8)
     gd = study.rate_medians(rows, "gd")
     assert epochs["shared_gd_epochs"] == gd[1]["median_epochs"]
     assert epochs["tuned_gd_epochs"] == summary[0]["median_epochs"]
-    assert study.sweep_glue(rows, summary, comparisons, 0.0075, "epochs")["shared_gd_epochs"] == -1  # not run
+    assert sweeps.sweep_glue(rows, summary, comparisons, 0.0075, "epochs")["shared_gd_epochs"] == -1  # not run
     ratio = study.paired_ratio(rows, summary, "gd")
     assert epochs["tuned_epoch_ratio"] == ratio["mean"] and epochs["tuned_epoch_ratio_claim"] == ratio["claim"]
     assert seconds["tuned_time_ratio"] == study.paired_ratio(rows, summary, "gd", quantity="seconds")["mean"]

@@ -20,6 +20,9 @@ One module per concept; the core modules of pwcore never import this package.
 ``provenance``     code version, libraries, machine, data checksums of a page
 ``figures``        the book's figures (matplotlib)
 ``report``         the sentences and Markdown tables that state a result, and their CSV files
+``calibration``    a calibration page's table, summary and best setting (read back by other pages)
+``sweeps``         a learning-rate page's glued values, tables, sentences and figure
+``beyond``         the figures, tables and plain answers of the "Beyond the paper" pages
 ``results``        the book's results store, and the table of stored results on each page
 ``audit``          which notebooks CI re-executes from scratch, the store bypassed
 ``pdflink``        every page's link to the printed book

@@ -18,9 +18,9 @@ from dataclasses import dataclass, fields
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from .. import study
-from ..experiments import PAPER_RESULTS, ExperimentConfig
+from ..experiments import PAPER_RESULTS, ExperimentConfig, load_data
 from . import provenance
+from .calibration import best_setting
 
 __all__ = ["Markdown", "Page", "display", "glue", "quiet", "settings", "setup"]
 
@@ -60,7 +60,7 @@ def settings(namespace: dict) -> dict:
 def setup(template: str, namespace: dict | None = None) -> Page:
     """The page of ``notebooks/<template>.md``, configured from the notebook's parameters in ``namespace``.
 
-    With a ``dataset`` in ``namespace`` this is :func:`pwcore.study.setup` (which prints one line saying
+    With a ``dataset`` in ``namespace`` this is :func:`configured` (which prints one line saying
     what the configuration and data are) with the :func:`settings` there and ``calibrated_from``;
     without, a page with no configuration.
 
@@ -71,5 +71,29 @@ def setup(template: str, namespace: dict | None = None) -> Page:
     path = f"notebooks/{template}.md"
     if not namespace or "dataset" not in namespace:
         return Page(path)
-    config, data = study.setup(namespace["dataset"], namespace.get("calibrated_from"), **settings(namespace))
+    config, data = configured(namespace["dataset"], namespace.get("calibrated_from"), **settings(namespace))
     return Page(path, config, data)
+
+
+def configured(dataset: str, calibrated_from: str | None = None, **settings):
+    """The base configuration of a study notebook and its data, with one printed line saying what they are.
+
+    ``settings`` are :class:`~pwcore.experiments.ExperimentConfig` fields; None keeps the paper's default.
+    ``calibrated_from`` names an executed calibration page (beside the notebook) whose best setting
+    (:func:`pwcore.book.calibration.best_setting`) replaces the settings it fixes.
+
+    Returns
+    -------
+    config : ExperimentConfig
+    data : pwcore.data.Dataset
+    """
+    if calibrated_from:
+        settings.update(best_setting(calibrated_from))
+        print(f"the best setting of {calibrated_from}: {settings}")
+    config = ExperimentConfig.paper(dataset, **settings)
+    data = load_data(config)
+    loss = "" if data.n_classes == 2 else f", AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"
+    scaling = "" if config.scaling == "255" else ", inputs standardized per feature"
+    print(f"{dataset}: target {config.target:g}, up to {config.max_epochs} epochs, learning rate "
+          f"{config.learning_rate:g}, {config.init} initialization, seed {config.seed}{loss}{scaling}")
+    return config, data

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
+from ..files import replaced_atomically
 from .paths import ROOT
 from .pdflink import link_pdf
 
@@ -514,10 +515,8 @@ def print_book(page: Path, out: Path, chromium: str, timeout: float = 120.0) -> 
         data = browser.print_to_pdf(session)
     if not data.startswith(b"%PDF-"):
         raise PrintFailed("Chromium's print did not return a PDF")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, out)
+    with replaced_atomically(out, "wb") as file:
+        file.write(data)
     return report
 
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from pathlib import Path
 
-from ..study import rate_medians
-from .figures import LABELS
+from ..files import replaced_atomically
+
 
 NAMES = {"gd": "Gradient descent", "pw": "The position-wise optimizer"}
 
@@ -72,48 +71,6 @@ def table(rows: list, columns: list) -> str:
     return "\n".join(lines)
 
 
-def rate_tables(rows: list, summary: list) -> str:
-    """Markdown: for each optimizer of a :func:`pwcore.study.rate_sweep`, a sentence on its best rate and a
-    table of its rates (median whole epochs to target, seeds that reached it, their fewest and most epochs)."""
-    columns = [("learning_rate", "learning rate", "g"), ("median_epochs", "median epochs", "d"),
-               ("reached", "seeds reached", ""), ("spread", "epochs, fewest-most", ""), ("added", "from", ""),
-               ("best", "", "")]
-    parts = []
-    for entry in summary:
-        table_rows = [{**m, "reached": f"{m['n_reached']} of {m['n_seeds']}",
-                       "spread": None if m["min_epochs"] is None else f"{m['min_epochs']}-{m['max_epochs']}",
-                       "added": "grid" if m["round"] == 0 else f"extension {m['round']}",
-                       "best": "**best**" if m["learning_rate"] == entry["best_rate"] else ""}
-                      for m in rate_medians(rows, entry["optimizer"])]
-        parts += [f"**{LABELS[entry['optimizer']]}**: {best_rate_sentence(entry)}", table(table_rows, columns)]
-    return "\n\n".join(parts)
-
-
-def best_rate_sentence(entry: dict) -> str:
-    """Where one optimizer's best learning rate lies, from its :func:`pwcore.study.sweep_summary`."""
-    if entry["best_rate"] is None:
-        return (f"no rate from {entry['lowest_rate']:g} to {entry['highest_rate']:g} reached the target for the "
-                f"median seed; widen the grid or raise max_epochs.")
-    best = (f"best rate {entry['best_rate']:g}, median {entry['median_epochs']} epochs "
-            f"({entry['n_reached']} of {entry['n_seeds']} seeds reached)")
-    if entry["interior"]:
-        return f"{best}; interior: the rates tried on both sides were no faster."
-    end = "largest" if entry["best_rate"] == entry["highest_rate"] else "smallest"
-    why = (f"the cap on extensions ({entry['extensions']}) stopped the search" if entry["capped"]
-           else "no extension was allowed")
-    return f"{best}; **not interior**: it is the {end} rate tried and {why}, so a rate beyond it may be better."
-
-
-def ratio_sentence(comparison: dict) -> str:
-    """One sentence: a paired ratio of :func:`pwcore.study.paired_ratio` with its interval and what it supports."""
-    c = comparison
-    ratio = f"{LABELS[c['numerator']]} / {LABELS[c['denominator']]} {c['quantity']} at each one's best rate"
-    if c["n"] < 2:
-        return f"{ratio}: only {c['n']} seed(s) reached the target with both, too few for an interval: {c['claim']}."
-    return (f"{ratio}: {c['mean']:.2f}, 95 % interval [{c['low']:.2f}, {c['high']:.2f}] over {c['n']} paired "
-            f"seeds: **{c['claim']}**.")
-
-
 def write_csv_files(tables: dict, name: str, folder=".") -> list:
     """Write each ``{label: rows}`` of ``tables`` to ``folder/<name>_<label>.csv``, atomically.
 
@@ -128,11 +85,9 @@ def write_csv_files(tables: dict, name: str, folder=".") -> list:
     paths = []
     for label, rows in tables.items():
         path = Path(folder) / f"{name}_{label}.csv"
-        partial = path.with_name(f".{path.name}.partial")
-        with open(partial, "w", newline="") as f:
+        with replaced_atomically(path, newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(dict.fromkeys(key for row in rows for key in row)), restval="")
             writer.writeheader()
             writer.writerows(rows)
-        os.replace(partial, path)
         paths.append(path)
     return paths

@@ -1,0 +1,87 @@
+"""What a calibration page shows of its search (:mod:`pwcore.calibration`): the ranked table, the summary it
+glues, the short name of a combination, and the best setting that other pages read back from its CSV file."""
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+
+# How a page names each stopping rule of pwcore.calibration.RULES.
+RULE_NAMES = {"evaluation": "after every sub-step", "epoch": "once per epoch"}
+
+
+def best_setting(output_name: str, folder=".") -> dict:
+    """The ExperimentConfig fields of the best combination a calibration page found, read back from its CSV
+    file ``folder/<output_name>_combinations.csv``: the combination, the rate where PW came nearest the
+    paper's count, that reading of Algorithm 2 and that stopping rule.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the calibration page has not been executed (its CSV file is missing).
+    ValueError
+        If its best combination is not calibrated.
+    """
+    path = Path(folder) / f"{output_name}_combinations.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: execute the calibration first "
+                                f"(python -m pwcore.book --only {output_name})")
+    with open(path, newline="") as file:
+        best = next(csv.DictReader(file))
+    if best["status"] != "calibrated":
+        raise ValueError(f"{path}: the best combination is {best['status']!r}, so there is no calibrated rate")
+    return {"learning_rate": float(best["pw_rate"]), "init": best["init"], "seed": int(best["seed"]),
+            "am_input": best["am_input"], "s": float(best["s"]), "margin": float(best["margin"]),
+            "scaling": best["scaling"], "algorithm2": best["pw_reading"], "stop_rule": best["pw_rule"]}
+
+
+def _ratio_cell(ratio: float) -> str:
+    """GD/PW in the table, or why there is none (a count of 0 or none: the start is below the target, or
+    the combination was not calibrated)."""
+    return f"{ratio:.2f}" if math.isfinite(ratio) else "none: a count is 0 or missing"
+
+
+def _pair(first: str, second: str):
+    """A table column of two counts side by side, "121 / 97" ("-" for one not reached; None for neither)."""
+    def cell(row: dict):
+        a, b = row.get(first), row.get(second)
+        return None if a is None and b is None else f"{'-' if a is None else a} / {'-' if b is None else b}"
+    return cell
+
+
+def _spaced_interval(row: dict):
+    """The rate interval with spaces around its dash, so a narrow column can wrap it."""
+    interval = row.get("rate_interval")
+    return None if interval is None else re.sub(r"(\d)-(\d)", r"\1 – \2", str(interval))
+
+
+# The ranked table of a calibration page, narrow enough for the book's column (the browser tests check
+# that no table is wider): the open choices in one "combination" column, counts paired.
+TABLE_COLUMNS = [(lambda row: label(row), "combination", ""), ("initial_loss", "initial loss", ".4f"),
+                 ("status", "status", ""), (_spaced_interval, "rate(s) at GD's count", ""),
+                 (_pair("gd_epochs", "pw_epochs"), "GD / PW epochs", ""), ("pw_reading", "Alg. 2", ""),
+                 ("pw_rule", "loss checked", ""), ("ratio", "GD/PW", _ratio_cell),
+                 (_pair("gd_epochs_float64", "pw_epochs_float64"), "float64: GD / PW", "")]
+
+
+def label(row: dict) -> str:
+    """A short name of a row's combination, e.g. ``"course, cosine, s 1, margin 1, /255, seed 1"``."""
+    inputs = "/255" if row["scaling"] == "255" else "standardized"
+    return f"{row['init']}, {row['am_input']}, s {row['s']:g}, margin {row['margin']:g}, {inputs}, seed {row['seed']}"
+
+
+def summary(rows: list) -> dict:
+    """Counts of the statuses, the exact matches, and the best row (``rows`` ranked), for the page to glue."""
+    best = rows[0]
+    setting = label(best)
+    statuses = [row["status"] for row in rows]
+    return {"n_combinations": len(rows), "n_calibrated": statuses.count("calibrated"),
+            "n_below": statuses.count("starts below target"),
+            "n_other": len(rows) - statuses.count("calibrated") - statuses.count("starts below target"),
+            "n_exact": sum(row["exact"] for row in rows), "best_setting": setting,
+            "best_gd": best["gd_epochs"] if best["gd_epochs"] is not None else -1,
+            "best_pw": best["pw_epochs"] if best["pw_epochs"] is not None else -1,
+            "best_rate_low": best["rate_low"], "best_rate_high": best["rate_high"],
+            "best_reading": best["pw_reading"] or "-", "best_rule": RULE_NAMES.get(best["pw_rule"], "-"),
+            "best_ratio": best["ratio"]}
