@@ -45,12 +45,14 @@ def test_a_missing_template_is_named(tmp_path):
 TEMPLATE = myst_notebook("value = 1", 'assert value > 0, "value must be positive"\nprint(value * 2)')
 
 
-def test_execute_writes_the_notebook_with_parameters(tmp_path):
+def test_execute_writes_the_notebook_with_parameters_and_no_kernel_warning(tmp_path, capfd):
     template = tmp_path / "t.md"
     template.write_text(TEMPLATE)
     path = execute(Run("demo", template, {"value": 21}), tmp_path / "out")
     assert path.name == "demo.ipynb" and "42" in path.read_text()
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["demo.ipynb"]
+    printed = capfd.readouterr()
+    assert "WARNING" not in printed.out + printed.err  # the kernel's own stderr included (file descriptor 2)
 
 
 def test_a_template_with_an_output_name_parameter_is_given_the_run_s_name(tmp_path):

@@ -28,8 +28,3 @@ One module per concept; the core modules of pwcore never import this package.
 ``pdflink``        every page's link to the printed book
 =================  ===========================================================================
 """
-# The committed notebook book/generated/regeneration.ipynb imports these three from here.
-from .paths import ROOT
-from .runs import Run, load_runs
-
-__all__ = ["ROOT", "Run", "load_runs"]

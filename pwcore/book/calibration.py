@@ -7,14 +7,17 @@ import math
 import re
 from pathlib import Path
 
+from .paths import GENERATED_DIR
+
 # How a page names each stopping rule of pwcore.calibration.RULES.
 RULE_NAMES = {"evaluation": "after every sub-step", "epoch": "once per epoch"}
 
 
 def best_setting(output_name: str, folder=".") -> dict:
     """The ExperimentConfig fields of the best combination a calibration page found, read back from its CSV
-    file ``folder/<output_name>_combinations.csv``: the combination, the rate where PW came nearest the
-    paper's count, that reading of Algorithm 2 and that stopping rule.
+    file ``folder/<output_name>_combinations.csv`` (or, if there is none, the book's page of that name in
+    ``book/generated``): the combination, the rate where PW came nearest the paper's count, that reading of
+    Algorithm 2 and that stopping rule.
 
     Raises
     ------
@@ -24,6 +27,8 @@ def best_setting(output_name: str, folder=".") -> dict:
         If its best combination is not calibrated.
     """
     path = Path(folder) / f"{output_name}_combinations.csv"
+    if not path.is_file() and (GENERATED_DIR / path.name).is_file():
+        path = GENERATED_DIR / path.name
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: execute the calibration first "
                                 f"(python -m pwcore.book --only {output_name})")

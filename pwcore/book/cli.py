@@ -3,6 +3,7 @@
 Usage::
 
     python -m pwcore.book [--only NAME ...] [--force] [--dry-run] [--no-execute] [--no-html]
+    python -m pwcore.book run TEMPLATE [-p NAME=VALUE ...] [-o OUT.ipynb] [--list]   (pwcore.book.rerun)
 
 Without options it re-executes only the notebooks of ``notebooks/runs.yml`` whose recorded fingerprint
 (template, parameters, the pwcore modules they import, what they read) no longer matches the sources, and the
@@ -34,7 +35,9 @@ def _interrupt_on_sigterm() -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="To execute one template with your own parameters, into a notebook of "
+                                            "your own: python -m pwcore.book run --help")
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="re-execute these runs (and the runs that read them), whatever their records say")
     parser.add_argument("--force", action="store_true", help="re-execute every run")
@@ -54,6 +57,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None, package_dir: Path = PACKAGE_DIR) -> int:
     """The command line; ``package_dir`` is the source whose hash the records hold (tests point it elsewhere)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["run"]:
+        from .rerun import main as rerun
+        return rerun(argv[1:])
     arguments = parser()
     args = arguments.parse_args(argv)
     runs = load_runs(args.runs)

@@ -15,7 +15,19 @@ from .record import stamp
 from .runs import OUTPUT_NAME, Run, parameter_names
 
 
-def execute(run: Run, out_dir: Path, sources: Fingerprint | None = None) -> Path:
+def _kernel_manager_class():
+    """A kernel manager whose kernels talk over local sockets (IPC) where the system has them, so that a kernel
+    neither listens on TCP ports nor warns that it does; TCP elsewhere (Windows)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class LocalKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="tcp" if os.name == "nt" else "ipc", config=True)
+
+    return LocalKernelManager
+
+
+def execute(run: Run, out_dir: Path, sources: Fingerprint | None = None, progress: bool = False) -> Path:
     """Execute ``run`` with papermill into ``out_dir/<name>.ipynb``, atomically, and stamp its record.
 
     A template whose parameters include ``output_name`` is given the run's name there (so it can name the
@@ -26,6 +38,8 @@ def execute(run: Run, out_dir: Path, sources: Fingerprint | None = None) -> Path
     sources : Fingerprint, optional
         The fingerprint to record, computed before execution; by default that of ``run`` now, which needs
         ``run`` to read no other run.
+    progress : bool
+        Show papermill's bar of cells executed (on standard error).
 
     Raises
     ------
@@ -46,7 +60,8 @@ def execute(run: Run, out_dir: Path, sources: Fingerprint | None = None) -> Path
         source, executed = Path(scratch) / "source.ipynb", Path(scratch) / "executed.ipynb"
         jupytext.write(notebook, source)
         papermill.execute_notebook(str(source), str(executed), parameters=parameters, cwd=str(out_dir),
-                                   kernel_name="python3", progress_bar=False, log_output=False)
+                                   kernel_name="python3", progress_bar=progress, log_output=False,
+                                   kernel_manager_class=_kernel_manager_class())
         stamp(executed, sources, relative_to_root(run.template))
         os.replace(executed, final)
     return final

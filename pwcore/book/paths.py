@@ -2,7 +2,8 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout holding pwcore/
-RUNS_FILE = ROOT / "notebooks" / "runs.yml"
+TEMPLATES_DIR = ROOT / "notebooks"
+RUNS_FILE = TEMPLATES_DIR / "runs.yml"
 GENERATED_DIR = ROOT / "book" / "generated"
 PACKAGE_DIR = ROOT / "pwcore"
 

@@ -1,7 +1,7 @@
 """The book's results store: where its pages keep what they compute, and what a page says about it.
 
 A page computes its expensive results through :func:`page_store` (:class:`pwcore.store.Store` over
-``results/`` at the checkout's root, committed with the notebooks): re-executed after a change to its
+``results/`` at the checkout's root, committed with the notebooks; elsewhere for a reader's own run): re-executed after a change to its
 words, its tables or its figures, it reads them back instead of computing them again. Long sweeps train
 through :func:`resumable`, which keeps each finished stack in ``.stacks/`` (not committed), so that an
 interrupted regeneration continues where it stopped. The provenance of a page lists the results it
@@ -10,12 +10,16 @@ and on what machine, they were computed.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from ..resume import Resumable
 from ..store import Store
 from .paths import ROOT
 
-STORE_DIR = ROOT / "results"
-STACKS_DIR = ROOT / ".stacks"
+# A reader's own run (pwcore.book.rerun) sets PWCORE_STORE_DIR, so that it keeps its results apart from the book's.
+STORE_DIR = Path(os.environ.get("PWCORE_STORE_DIR") or ROOT / "results")
+STACKS_DIR = STORE_DIR.parent / ".stacks"
 
 
 def page_store() -> Store:

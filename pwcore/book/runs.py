@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .paths import TEMPLATES_DIR
+
 OUTPUT_NAME = "output_name"  # the template parameter that receives the executed notebook's name
 READ_PARAMETER = "calibrated_from"  # a parameter whose value names a run the page reads
 
@@ -46,8 +48,12 @@ def load_runs(path: Path) -> list:
 
 def _run(path: Path, name: str, entry: dict, names: list) -> Run:
     template = path.parent / entry["template"]
+    if not template.is_file():  # a reader's runs file may live anywhere: the book's templates are in notebooks/
+        template = TEMPLATES_DIR / entry["template"]
     if not template.is_file():
-        raise FileNotFoundError(f"{path}: run {name!r} names the template {template}, which does not exist")
+        raise FileNotFoundError(f"{path}: run {name!r} names the template {entry['template']}, which is neither "
+                                f"beside it nor in {TEMPLATES_DIR}: choose one of "
+                                f"{', '.join(sorted(p.name for p in TEMPLATES_DIR.glob('*.md')))}")
     parameters = dict(entry.get("parameters") or {})
     return Run(name, template, parameters, bool(entry.get("validate", True)),
                _reads(path, name, entry.get("reads"), parameters, names))
