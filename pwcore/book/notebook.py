@@ -79,7 +79,7 @@ def configured(dataset: str, calibrated_from: str | None = None, **settings):
     """The base configuration of a study notebook and its data, with one printed line saying what they are.
 
     ``settings`` are :class:`~pwcore.experiments.ExperimentConfig` fields; None keeps the paper's default.
-    ``calibrated_from`` names an executed calibration page (beside the notebook) whose best setting
+    ``calibrated_from`` names an executed calibration page (beside the notebook, else the book's) whose best setting
     (:func:`pwcore.book.calibration.best_setting`) replaces the settings it fixes.
 
     Returns

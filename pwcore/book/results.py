@@ -1,8 +1,9 @@
 """The book's results store: where its pages keep what they compute, and what a page says about it.
 
 A page computes its expensive results through :func:`page_store` (:class:`pwcore.store.Store` over
-``results/`` at the checkout's root, committed with the notebooks; elsewhere for a reader's own run): re-executed after a change to its
-words, its tables or its figures, it reads them back instead of computing them again. Long sweeps train
+``results/`` at the checkout's root, committed with the notebooks; a reader's own run keeps its own):
+re-executed after a change to its words, its tables or its figures, it reads them back instead of
+computing them again. Long sweeps train
 through :func:`resumable`, which keeps each finished stack in ``.stacks/`` (not committed), so that an
 interrupted regeneration continues where it stopped. The provenance of a page lists the results it
 used (:func:`store_table`): which were computed by this execution, which were read back and when,

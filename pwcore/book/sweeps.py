@@ -19,7 +19,7 @@ def sweep_glue(rows: list, summary: list, comparisons: list, shared_rate: float,
     ``tuned_k_epochs`` (median whole epochs there), ``tuned_k_interior`` ("yes"/"no"), ``shared_k_epochs``
     (median whole epochs at ``shared_rate``, -1 if it was not run or its median missed), and ``n_seeds``.
     For ``"seconds"``: ``tuned_k_seconds`` (median seconds at the best rate). For both, per comparison
-    of ``comparisons`` (:func:`paired_comparisons`) of that quantity: ``<prefix>_<epoch|time>_ratio`` with
+    of ``comparisons`` (:func:`pwcore.study.paired_comparisons`) of that quantity: ``<prefix>_<epoch|time>_ratio`` with
     ``_low``, ``_high``, ``_n`` and ``_claim``, the prefix from :data:`RATIO_GLUE` (GD/PW: ``tuned``).
     """
     if quantity not in QUANTITIES:
