@@ -43,6 +43,7 @@ import numpy as np
 
 from .network import Network
 from .files import replaced_atomically
+from .hardware import blas
 from .sources import code_digest, module_files
 
 FORMAT = 1
@@ -342,10 +343,7 @@ def write_entry(path: Path, entry: dict) -> None:
 
 def machine() -> str:
     """This machine's processor, cores and BLAS kernel, e.g. ``"x86_64, 2 cores, openblas SkylakeX (2 threads)"``."""
-    from threadpoolctl import threadpool_info
-    blas = [f"{pool.get('internal_api')} {pool.get('architecture', '?')} ({pool.get('num_threads')} threads)"
-            for pool in threadpool_info() if pool.get("user_api") == "blas"]
-    return f"{platform.machine()}, {os.cpu_count()} cores, " + (", ".join(blas) or "no BLAS found")
+    return f"{platform.machine()}, {os.cpu_count()} cores, {blas(with_version=False)}"
 
 
 def _qualified(cls) -> str:
