@@ -20,7 +20,7 @@ from myst_nb import glue
 
 from ..experiments import PAPER_RESULTS, ExperimentConfig, load_data
 from . import provenance
-from .calibration import best_setting
+from .calibration import RULE_NAMES, best_setting
 
 __all__ = ["Markdown", "Page", "display", "glue", "quiet", "settings", "setup"]
 
@@ -88,8 +88,10 @@ def configured(dataset: str, calibrated_from: str | None = None, **settings):
     data : pwcore.data.Dataset
     """
     if calibrated_from:
-        settings.update(best_setting(calibrated_from))
-        print(f"the best setting of {calibrated_from}: {settings}")
+        best = best_setting(calibrated_from)
+        settings.update(best)
+        print(f"the best setting of {calibrated_from}: its rate, loss, initialization and seed (below), Algorithm 2 "
+              f"read as {best['algorithm2']}, the loss checked {RULE_NAMES[best['stop_rule']]}")
     config = ExperimentConfig.paper(dataset, **settings)
     data = load_data(config)
     loss = "" if data.n_classes == 2 else f", AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"

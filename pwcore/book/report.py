@@ -26,19 +26,52 @@ def outcome_sentence(name: str, history, initial_loss: float) -> str:
             f"its last loss was {history.final_loss:.4f}.")
 
 
+def accuracy_sentence(name: str, history, train: float | None, test: float | None) -> str:
+    """One line: a run's accuracy on the training and test sets, or why it has none."""
+    if train is None or test is None or not (math.isfinite(train) and math.isfinite(test)):
+        why = "it diverged, so its weights are not finite" if history.diverged else "it was not measured"
+        return f"{name.upper()}: no accuracy: {why}."
+    return f"{name.upper()}: train accuracy {train:.3f}, test accuracy {test:.3f}."
+
+
+def unreached(histories: dict) -> str:
+    """Why no ratio of times to the target exists between ``histories`` (``{name: History}``), or "" if one does.
+
+    A ratio needs every run to have reached the target after at least one epoch: a run that met it at once
+    spent only the seconds of evaluating the initial loss, and one that diverged or ran out of epochs did
+    not get there at all."""
+    for name, history in histories.items():
+        if history.status != "target":
+            return f"{name.upper()} did not reach the target ({'it diverged' if history.diverged else history.status})"
+        if history.epochs_completed == 0:
+            return f"{name.upper()} met the target before any epoch"
+    return ""
+
+
+def uncosted(histories: dict) -> str:
+    """Why no ratio of seconds per epoch exists between ``histories``, or "" if one does: it needs every run to
+    have completed an epoch without diverging (a diverged run's last epochs are cut short)."""
+    for name, history in histories.items():
+        if history.diverged:
+            return f"{name.upper()} diverged"
+        if history.epochs_completed == 0:
+            return f"{name.upper()} trained no epoch"
+    return ""
+
+
 def comparison_table(result, paper: dict) -> str:
     """A Markdown table: paper vs ours for each optimizer."""
     lines = ["| optimizer | paper: epochs | ours: epochs | paper: seconds | ours: seconds | ours: status |"
              " ours: test accuracy |", "|---|---:|---:|---:|---:|---|---:|"]
     for name, history in result.histories.items():
         accuracy = result.test_accuracy.get(name)
-        if accuracy is None:
-            shown = ""
-        elif math.isfinite(accuracy):
+        if accuracy is not None and math.isfinite(accuracy):
             shown = f"{accuracy:.3f}"
         else:
-            shown = "none: the weights are not finite" if history.diverged else "undefined"
-        lines.append(f"| {name.upper()} | {paper[f'{name}_epochs']} | {history.epochs_completed} | "
+            shown = "none: it diverged" if history.diverged else "not measured"
+        epochs = f"{history.epochs_completed} (diverged in epoch {history.epochs_completed + 1})" if history.diverged \
+            else f"{history.epochs_completed}"
+        lines.append(f"| {name.upper()} | {paper[f'{name}_epochs']} | {epochs} | "
                      f"{paper[f'{name}_seconds']} | {history.seconds:.1f} | {history.status} | {shown} |")
     return "\n".join(lines)
 
