@@ -129,3 +129,9 @@ def test_falls_steadily():
     assert calibration.falls_steadily(scan([None, 200, 195, 195, 190]))
     assert not calibration.falls_steadily(scan([2243, 1939, 2243]))
     assert not calibration.falls_steadily(scan([190, None]))
+
+
+def test_a_combination_is_named_without_a_loss_reading_on_the_binary_task():
+    row = {"init": "course", "am_input": "sigmoid", "s": 1.0, "margin": 1.0, "scaling": "255", "seed": 1}
+    assert calibration_page.label({**row, "dataset": "cat"}) == "course, /255, seed 1"
+    assert calibration_page.label({**row, "dataset": "mnist"}) == "course, sigmoid, s 1, margin 1, /255, seed 1"

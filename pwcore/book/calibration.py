@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .paths import GENERATED_DIR
 
+BINARY = ("cat",)  # the paper's binary task: one sigmoid output and cross-entropy, so no AM-softmax reading
 # How a page names each stopping rule of pwcore.calibration.RULES.
 RULE_NAMES = {"evaluation": "after every sub-step", "epoch": "once per epoch"}
 
@@ -71,9 +72,11 @@ TABLE_COLUMNS = [(lambda row: label(row), "combination", ""), ("initial_loss", "
 
 
 def label(row: dict) -> str:
-    """A short name of a row's combination, e.g. ``"course, cosine, s 1, margin 1, /255, seed 1"``."""
+    """A short name of a row's combination, e.g. ``"course, cosine, s 1, margin 1, /255, seed 1"``; for the
+    binary task (one output, no AM-softmax) without the loss reading: ``"course, /255, seed 1"``."""
     inputs = "/255" if row["scaling"] == "255" else "standardized"
-    return f"{row['init']}, {row['am_input']}, s {row['s']:g}, margin {row['margin']:g}, {inputs}, seed {row['seed']}"
+    loss = "" if row["dataset"] in BINARY else f"{row['am_input']}, s {row['s']:g}, margin {row['margin']:g}, "
+    return f"{row['init']}, {loss}{inputs}, seed {row['seed']}"
 
 
 def summary(rows: list) -> dict:
