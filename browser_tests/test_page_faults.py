@@ -12,6 +12,7 @@ the offending element:
 * an image shown at less than 60 % of its natural width (a figure drawn for ~1600 px and shown at ~770:
   its 10-pt text becomes ~7 px, too small to read);
 * a figure with an empty plot area (``pwcore.book.figcheck.empty_plot_areas`` on the PNG the page shows);
+* a figure without a caption;
 * "nan" or "inf" in a table cell with nothing beside it to say why.
 
 The width check and the nan check judge what a notebook printed: every generated page was produced by the
@@ -82,7 +83,8 @@ if (page.scrollWidth > page.clientWidth + 1) {
 }
 
 const images = [...article.querySelectorAll('img')].map(i => ({
-  src: i.src, section: heading(i), natural: i.naturalWidth, shown: Math.round(i.getBoundingClientRect().width * 10) / 10}));
+  src: i.src, section: heading(i), natural: i.naturalWidth, shown: Math.round(i.getBoundingClientRect().width * 10) / 10,
+  caption: ((i.closest('figure') || {querySelector: () => null}).querySelector('figcaption') || {innerText: ''}).innerText.trim()}));
 
 const cells = [];
 for (const table of article.querySelectorAll('table')) {
@@ -172,6 +174,14 @@ def _dpi(path: Path) -> float:
     from PIL import Image
     with Image.open(path) as image:
         return float(image.info.get("dpi", (96, 96))[0])
+
+
+@pytest.mark.parametrize("page", book_pages())
+def test_every_figure_has_a_caption(measured, page):
+    bare = [f"{local_file(image['src']).name} in section \"{image['section']}\"" for image in measured(page)["images"]
+            if not image["caption"]]
+    assert not bare, (f"{page}: figure(s) without a caption (give the code cell `mystnb: figure: caption:` "
+                      f"metadata, or use {{glue:figure}} with a caption):\n  " + "\n  ".join(bare))
 
 
 @pytest.mark.parametrize("page", book_pages())
