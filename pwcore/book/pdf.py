@@ -67,6 +67,11 @@ PRINT_CSS = """
   /* every page of the book starts a new page of the PDF */
   span[id^="document-"] { display: block; break-before: page; }
   h1, h2, h3, h4 { break-after: avoid; break-inside: avoid; }
+  /* space above a heading as padding, not margin: a heading pushed to the top of a page would otherwise
+     leave its margin at the foot of the previous one, and Chromium names it twice in the outline */
+  h2, h3, h4 { margin-top: 0 !important; padding-top: 1.2em; }
+  /* the toggle of the parameters a page was run with: its provenance table lists them */
+  .cell.tag_injected-parameters { display: none !important; }
   /* and takes room for a few lines below it, so it never ends a page alone (Chromium moves a heading
      with break-after: avoid only sometimes) */
   h2::after, h3::after, h4::after { content: ""; display: block; height: 8em; margin-bottom: -8em; }
