@@ -90,8 +90,8 @@ def _time_figure(entries: list, x_of, ticks: dict, xlabel: str, title: str, join
     ax.set_xticks(list(ticks), list(ticks.values()))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("seconds to target (this machine)")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
     return _finished(fig)
 
 
@@ -117,7 +117,7 @@ def epoch_cost_figure(summary: list):
     ax.set_xticks(depths, [str(d) for d in depths])
     ax.set_xlabel("layers L")
     ax.set_ylabel("PW epoch / GD epoch")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return _finished(fig)
 
 

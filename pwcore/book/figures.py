@@ -61,8 +61,8 @@ def loss_curves(histories: dict, target: float | None, paper: dict | None = None
         if target is not None:
             ax.axhline(target, color="tab:red", lw=0.8, ls="--", label=f"target {target:g}")
         ax.set_xlabel("Epochs")
-        ax.set_title(f"{TITLES.get(name, name)}\n{_panel_caption(name, history, paper)}", fontsize=9)
-        ax.legend(fontsize=8)
+        ax.set_title(f"{TITLES.get(name, name)}\n{_panel_caption(name, history, paper)}", fontsize=10)
+        ax.legend(fontsize=9)
     axes[0][0].set_ylabel("Cost")
     # a loss that spans decades (a run that spiked or diverged) on a linear scale flattens every other curve
     finite = np.concatenate([np.asarray(h.eval_loss, float) for h in histories.values()])
@@ -176,7 +176,7 @@ def calibration_figure(rows: list, paper_pw: int):
     ax.set_yticks(range(len(shown)), [label(row) for row in shown], fontsize=8)
     ax.set_xlabel("PW epochs to target, at the rates where GD takes the paper's epochs")
     ax.set_ylim(-0.7, len(shown) - 0.3)
-    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    ax.legend(fontsize=9, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     return _finished(fig)
 
 
@@ -203,5 +203,5 @@ def count_scan_figure(scan: list, paper: dict, calibrated: tuple):
     ax.tick_params(axis="x", which="both", labelrotation=45, labelsize=8)
     ax.set_xlabel("learning rate")
     ax.set_ylabel("epochs to target")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return _finished(fig)

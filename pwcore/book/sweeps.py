@@ -119,6 +119,5 @@ def learning_rate_figure(rows: list, summary: list):
     ax.minorticks_off()
     ax.set_xlabel("learning rate")
     ax.set_ylabel("epochs to target (median over seeds)")
-    ax.set_title("band: fewest to most epochs over the seeds that reached; star: best rate; x: missed", fontsize=9)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))  # the caption says what band, star and x are
     return _finished(fig)
