@@ -92,7 +92,7 @@ def recompute(entry: dict, executor=None):
     arguments = rebuild_arguments(entry)
     if "log" in _parameters(function):
         arguments["log"] = QUIET
-    if executor is not None and "executor" in _parameters(function):
+    if executor is not None and _takes_executor(function):
         arguments["executor"] = executor
     return encode(function(**arguments))
 
@@ -100,6 +100,14 @@ def recompute(entry: dict, executor=None):
 def _parameters(function) -> list:
     import inspect
     return list(inspect.signature(function).parameters)
+
+
+def _takes_executor(function) -> bool:
+    """Whether ``function`` takes an ``executor``: by name, or through its keyword options (as
+    :func:`pwcore.calibration.calibration_grid` passes them on to the search)."""
+    import inspect
+    parameters = inspect.signature(function).parameters
+    return "executor" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
 
 
 def differences(stored, found, where: str = "result") -> list:

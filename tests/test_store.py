@@ -331,3 +331,9 @@ def test_computed_bypassed_and_read_results_come_in_the_same_order(tmp_path, mon
     monkeypatch.setenv(store.BYPASS, "1")
     bypassed = Store(tmp_path, log=QUIET).compute(plain.accounting, data, base)
     assert list(fresh) == list(read) == list(bypassed) == sorted(fresh)  # the files' order, whichever way
+
+
+def test_the_sample_trains_through_the_kept_stacks_wherever_a_function_takes_an_executor():
+    from pwcore import calibration, plain, restamp
+    assert restamp._takes_executor(study.seed_study) and restamp._takes_executor(calibration.calibration_grid)
+    assert not restamp._takes_executor(plain.experiment)
