@@ -289,7 +289,7 @@ COMBINATION_FIELDS = ("init", "seed", "am_input", "s", "margin", "scaling")  # w
 
 
 def calibration_grid(base: ExperimentConfig, grid: dict, search_dtype: str = "float32", confirm: int = 3,
-                     log=print, **options) -> list:
+                     log=print, executor=None, **options) -> list:
     """:func:`calibrate` every combination of ``grid`` (see :func:`pwcore.study.grid_configs`), ranked.
 
     The search runs in ``search_dtype`` (data loaded once per input scaling); the ``confirm`` best
@@ -308,10 +308,9 @@ def calibration_grid(base: ExperimentConfig, grid: dict, search_dtype: str = "fl
     rows = []
     for scaling in dict.fromkeys(config.scaling for config in configs):
         group = [config for config in configs if config.scaling == scaling]
-        rows += calibrate(load_data(group[0]), group, log=log, **options)
+        rows += calibrate(load_data(group[0]), group, log=log, executor=executor, **options)
     rows = ranked(rows)
-    confirm_in_float64(base, [row for row in rows if row["status"] == "calibrated"][:confirm], log,
-                       options.get("executor"))
+    confirm_in_float64(base, [row for row in rows if row["status"] == "calibrated"][:confirm], log, executor)
     return rows
 
 

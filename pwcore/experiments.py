@@ -18,7 +18,7 @@ from .losses import make_loss
 from .metrics import accuracy
 from .network import Network
 from .optimizers import make_optimizer
-from .training import STOP_RULES, Run, check_minibatch, train_runs
+from .training import Run, _check_train_arguments, check_minibatch, train_runs
 
 # The paper's reported numbers (Figures 2-4 and their text).
 PAPER_RESULTS = {
@@ -70,8 +70,7 @@ class ExperimentConfig:
     def __post_init__(self):
         if self.am_input not in AM_INPUTS:
             raise ValueError(f"unknown AM-softmax input {self.am_input!r}: choose one of {AM_INPUTS}")
-        if self.stop_rule not in STOP_RULES:
-            raise ValueError(f"unknown stopping rule {self.stop_rule!r}: choose one of {STOP_RULES}")
+        _check_train_arguments(self.target, self.max_epochs, self.stop_rule)  # as train() would, but at once
         if self.scaling not in SCALINGS:
             raise ValueError(f"unknown input scaling {self.scaling!r}: choose one of {SCALINGS}")
         resolve_dtype(self.dtype)

@@ -103,11 +103,8 @@ def _parameters(function) -> list:
 
 
 def _takes_executor(function) -> bool:
-    """Whether ``function`` takes an ``executor``: by name, or through its keyword options (as
-    :func:`pwcore.calibration.calibration_grid` passes them on to the search)."""
-    import inspect
-    parameters = inspect.signature(function).parameters
-    return "executor" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    """Whether ``function`` takes an ``executor`` (says where its stacks train)."""
+    return "executor" in _parameters(function)
 
 
 def differences(stored, found, where: str = "result") -> list:
@@ -157,6 +154,8 @@ def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
     Returns True if every such entry was re-stamped (or none was stale), False if the sample disagreed or
     an entry is stale for another reason (then nothing is re-stamped).
     """
+    if stacks is not None and not Path(stacks).is_dir():
+        raise FileNotFoundError(f"--stacks {stacks}: no such folder of kept stacks (the book keeps them in .stacks)")
     stale = stale_entries(root)
     code_only = {path: read_entry(path) for path, reason in stale.items() if reason.startswith("the code of")}
     others = {path: reason for path, reason in stale.items() if path not in code_only}
@@ -193,10 +192,13 @@ def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
         made = {"how": "re-stamped", "when": when, "from_key": entry["key"], "computed": entry["made"],
                 "sample": keys, "sample_machine": machine()}
         if executor is not None:
-            made["sample_stacks"] = {"read": executor.read, "trained": executor.trained}
+            full = [code_only[path]["key"] for path in chosen if not _takes_executor(function_of(code_only[path]))]
+            made["sample_stacks"] = {"folder": str(stacks), "read": executor.read, "trained": executor.trained,
+                                     "recomputed_in_full": full}
         write_entry(path.parent / f"{key}.json", {**entry, "format": FORMAT, "key": key, "code": code, "made": made})
         path.unlink()
-    read = "" if executor is None else f" ({executor.read} of its stacks read back, {executor.trained} trained)"
+    read = "" if executor is None else (f" ({executor.read} of its stacks read back, {executor.trained} trained; "
+                                        f"results whose function takes no executor recomputed in full)")
     log(f"re-stamped {len(code_only)} stored result(s) on a sample of {len(chosen)}{read}")
     return True
 
@@ -208,7 +210,11 @@ def main(argv=None) -> int:
                         "(pwcore.resume), e.g. .stacks: sound when training's code is unchanged")
     parser.add_argument("--dry-run", action="store_true", help="say what would be recomputed, and stop")
     args = parser.parse_args(argv)
-    return 0 if restamp(args.root, args.dry_run, stacks=args.stacks) else 1
+    try:
+        return 0 if restamp(args.root, args.dry_run, stacks=args.stacks) else 1
+    except FileNotFoundError as error:
+        print(f"pwcore.restamp: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

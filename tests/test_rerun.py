@@ -33,14 +33,22 @@ def test_a_reader_s_run_follows_their_parameters_and_keeps_its_results_apart(sha
 @pytest.mark.parametrize("arguments, message", [
     (["experimnt"], "no template 'experimnt': choose one of beyond, experiment,"),
     (["experiment", "-p", "datset=mnist"], "experiment has no parameter 'datset': its parameters are dataset, "),
-    (["experiment", "-p", "learning_rate=fast"], "-p learning_rate='fast': expected a float like the default 0.0075"),
+    (["experiment", "-p", "learning_rate=fast"], "-p learning_rate='fast': expected a number like 0.0075"),
     (["experiment", "-p", "dataset=imagenet"], "unknown dataset 'imagenet': choose one of ['cat', 'cifar10', 'mnist']"),
     (["experiment", "-p", "am_input=tanh"], "unknown AM-softmax input 'tanh'"),
     (["experiment", "-p", "learning_rate"], "write a parameter as name=value"),
-    (["experiment", "-p", "calibrated_from=nowhere"], "execute the calibration first"),
+    (["experiment", "-p", "calibrated_from=nowhere"], "no calibration page of that name beside the output or in"),
     (["study_seeds", "-p", f"{OUTPUT_NAME}=x"], "choose -o instead"),
     (["experiment", "-o", "mine.html"], "name it <something>.ipynb"),
     (["experiment", "-o", "no/such/folder/mine.ipynb"], "does not exist: create it first"),
+    (["experiment", "-o", str(ROOT / "mine.ipynb")], "write your notebook outside the book's own folders"),
+    (["experiment", "-o", str(ROOT / "book" / "generated" / "experiment_cat.ipynb")], "outside the book's own"),
+    (["experiment", "--store", str(ROOT / "results")], "that is the book's store"),
+    (["experiment", "-p", "max_epochs=5.5"], "-p max_epochs=5.5: expected a whole number like 3000"),
+    (["experiment", "-p", "max_epochs=0"], "max_epochs must be a positive integer, got 0"),
+    (["experiment", "-p", "target=low"], "-p target='low': expected a number like 0.1"),
+    (["experiment", "-p", "seed={[1]: 2}"], "expected a whole number like 1"),
+    (["study_calibration", "-p", "grid=[1, 2]"], "expected a dict like"),
 ])
 def test_a_wrong_template_parameter_value_or_output_is_one_line_before_any_work(arguments, message, monkeypatch,
                                                                                tmp_path, capsys):
@@ -69,6 +77,9 @@ def test_every_template_s_parameters_are_listed_with_a_default_and_a_meaning(cap
 def test_a_value_is_a_python_literal_or_else_a_string():
     assert rerun.parse_value("0.001") == 0.001 and rerun.parse_value("[1, 2]") == [1, 2]
     assert rerun.parse_value("None") is None and rerun.parse_value("mnist") == "mnist"
+    assert rerun.parse_value("255", default="255") == "255" and rerun.parse_value("{[1]: 2}") == "{[1]: 2}"
+    assert rerun.checked_parameters(TEMPLATES_DIR / "experiment.md", ["scaling=255", "target=0.2"]) == \
+        {"scaling": "255", "target": 0.2}
     template = TEMPLATES_DIR / "study_learning_rate.md"
     given = rerun.checked_parameters(template, ["seeds=[1, 2, 3]", "max_epochs=50", "learning_rates=[1, 2]"])
     assert given == {"seeds": [1, 2, 3], "max_epochs": 50, "learning_rates": [1, 2]}
@@ -84,9 +95,11 @@ def test_a_runs_file_anywhere_uses_the_book_s_templates(tmp_path):
         load_runs(spec)
 
 
-def test_a_failing_cell_is_one_line_and_leaves_no_notebook(shared_data, monkeypatch, tmp_path, capsys):
+def test_what_only_the_computation_refuses_is_one_line_and_leaves_no_notebook(shared_data, monkeypatch, tmp_path,
+                                                                                capsys):
     monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
-    output = tmp_path / "zero.ipynb"
-    assert cli.main(["run", "experiment", "-p", "max_epochs=0", "-o", str(output)]) == 1
-    assert "a cell of experiment failed (ValueError: max_epochs must be a positive integer" in capsys.readouterr().err
+    output = tmp_path / "one_rate.ipynb"
+    assert cli.main(["run", "study_learning_rate", "-p", "learning_rates=[0.01]", "-o", str(output)]) == 1
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith("a cell of study_learning_rate failed (ValueError: give at least two distinct positive")
     assert not output.exists()

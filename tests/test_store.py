@@ -272,9 +272,12 @@ def test_a_refactor_above_training_is_re_stamped_on_stacks_read_back(tmp_path, s
     _stale_by_code(path, "study.py")
     lines = []
     assert restamp.restamp(tmp_path / "results", log=lines.append, stacks=stacks)
-    assert lines[-1].endswith(f"({first.trained} of its stacks read back, 0 trained)") and first.trained > 0
+    assert f"({first.trained} of its stacks read back, 0 trained;" in lines[-1] and first.trained > 0
     (path,) = (tmp_path / "results" / "pwcore.study.seed_study").glob("*.json")
-    assert read_entry(path)["made"]["sample_stacks"] == {"read": first.trained, "trained": 0}
+    assert read_entry(path)["made"]["sample_stacks"] == {"folder": str(stacks), "read": first.trained, "trained": 0,
+                                                        "recomputed_in_full": []}
+    with pytest.raises(FileNotFoundError, match="no such folder of kept stacks"):
+        restamp.restamp(tmp_path / "results", stacks=tmp_path / "nowhere")
 
 
 def test_a_sample_that_disagrees_re_stamps_nothing(tmp_path, shared_data, monkeypatch):
@@ -333,7 +336,13 @@ def test_computed_bypassed_and_read_results_come_in_the_same_order(tmp_path, mon
     assert list(fresh) == list(read) == list(bypassed) == sorted(fresh)  # the files' order, whichever way
 
 
-def test_the_sample_trains_through_the_kept_stacks_wherever_a_function_takes_an_executor():
+def test_the_sample_trains_through_the_kept_stacks_wherever_a_function_takes_an_executor(monkeypatch):
     from pwcore import calibration, plain, restamp
     assert restamp._takes_executor(study.seed_study) and restamp._takes_executor(calibration.calibration_grid)
     assert not restamp._takes_executor(plain.experiment)
+    passed = []
+    monkeypatch.setattr(restamp, "function_of", lambda entry: lambda log=print, executor=None: passed.append(executor))
+    monkeypatch.setattr(restamp, "rebuild_arguments", lambda entry: {})
+    kept = object()
+    restamp.recompute({"function": "x.y"}, kept)
+    assert passed == [kept]

@@ -16,6 +16,7 @@ One module per concept; the core modules of pwcore never import this package.
 ``html``           the jupyter-book build, with MathJax served locally
 ``pdf``            the whole book printed to one PDF by headless Chromium
 ``cli``            ``python -m pwcore.book``
+``rerun``          ``python -m pwcore.book run``: one template, a reader's parameters, a notebook of their own
 ``notebook``       the one setup helper the templates call
 ``provenance``     code version, libraries, machine, data checksums of a page
 ``figures``        the book's figures (matplotlib)

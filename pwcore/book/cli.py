@@ -12,6 +12,7 @@ notebooks that read them, saying which and why; then it builds the HTML.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, RUNS_FILE
 from .plan import plan
 from .provenance import git_commit
 from .regenerate import describe, run_steps
+from .results import STORE_VARIABLE
 from .runs import load_runs
 
 
@@ -61,6 +63,7 @@ def main(argv=None, package_dir: Path = PACKAGE_DIR) -> int:
     if argv[:1] == ["run"]:
         from .rerun import main as rerun
         return rerun(argv[1:])
+    os.environ.pop(STORE_VARIABLE, None)  # the book's pages keep their results in the book's store
     arguments = parser()
     args = arguments.parse_args(argv)
     runs = load_runs(args.runs)

@@ -17,12 +17,25 @@ from .runs import OUTPUT_NAME, Run, parameter_names
 
 def _kernel_manager_class():
     """A kernel manager whose kernels talk over local sockets (IPC) where the system has them, so that a kernel
-    neither listens on TCP ports nor warns that it does; TCP elsewhere (Windows)."""
+    neither listens on TCP ports nor warns that it does; TCP elsewhere (Windows). Each kernel's sockets live
+    in a private temporary folder (by default they would be ``kernel-ipc-N`` in the kernel's working folder,
+    where two runs could take the same names), removed with the kernel."""
+    import shutil
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import CaselessStrEnum
 
     class LocalKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="tcp" if os.name == "nt" else "ipc", config=True)
+
+        def _ip_default(self) -> str:
+            if self.transport != "ipc":
+                return super()._ip_default()
+            return os.path.join(tempfile.mkdtemp(prefix="pwcore-kernel-"), "ipc")
+
+        def cleanup_ipc_files(self) -> None:
+            super().cleanup_ipc_files()
+            if self.transport == "ipc":
+                shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
 
     return LocalKernelManager
 

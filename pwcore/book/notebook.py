@@ -75,24 +75,37 @@ def setup(template: str, namespace: dict | None = None) -> Page:
     return Page(path, config, data)
 
 
-def configured(dataset: str, calibrated_from: str | None = None, **settings):
-    """The base configuration of a study notebook and its data, with one printed line saying what they are.
+def configuration(dataset: str, calibrated_from: str | None = None, folder=".", **settings) -> ExperimentConfig:
+    """The configuration a page runs: the paper's on ``dataset`` with ``settings`` (ExperimentConfig fields; None
+    keeps the paper's default), and, with ``calibrated_from``, the best setting of that calibration page
+    (:func:`pwcore.book.calibration.best_setting`, looked up in ``folder``, else among the book's pages) in place
+    of the settings it fixes.
 
-    ``settings`` are :class:`~pwcore.experiments.ExperimentConfig` fields; None keeps the paper's default.
-    ``calibrated_from`` names an executed calibration page (beside the notebook, else the book's) whose best setting
-    (:func:`pwcore.book.calibration.best_setting`) replaces the settings it fixes.
+    Raises
+    ------
+    ValueError, TypeError
+        For a setting the library refuses (the message names it and the choices).
+    FileNotFoundError
+        If the calibration page ``calibrated_from`` has no CSV file to read.
+    """
+    if calibrated_from:
+        settings.update(best_setting(calibrated_from, folder))
+    return ExperimentConfig.paper(dataset, **settings)
+
+
+def configured(dataset: str, calibrated_from: str | None = None, **settings):
+    """The base configuration of a study notebook (:func:`configuration`) and its data, with a printed line
+    saying what they are.
 
     Returns
     -------
     config : ExperimentConfig
     data : pwcore.data.Dataset
     """
+    config = configuration(dataset, calibrated_from, **settings)
     if calibrated_from:
-        best = best_setting(calibrated_from)
-        settings.update(best)
         print(f"the best setting of {calibrated_from}: its rate, loss, initialization and seed (below), Algorithm 2 "
-              f"read as {best['algorithm2']}, the loss checked {RULE_NAMES[best['stop_rule']]}")
-    config = ExperimentConfig.paper(dataset, **settings)
+              f"read as {config.algorithm2}, the loss checked {RULE_NAMES[config.stop_rule]}")
     data = load_data(config)
     loss = "" if data.n_classes == 2 else f", AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"
     scaling = "" if config.scaling == "255" else ", inputs standardized per feature"

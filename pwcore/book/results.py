@@ -18,8 +18,8 @@ from ..resume import Resumable
 from ..store import Store
 from .paths import ROOT
 
-# A reader's own run (pwcore.book.rerun) sets PWCORE_STORE_DIR, so that it keeps its results apart from the book's.
-STORE_DIR = Path(os.environ.get("PWCORE_STORE_DIR") or ROOT / "results")
+STORE_VARIABLE = "PWCORE_STORE_DIR"  # set by a reader's own run (pwcore.book.rerun): its store, apart from the book's
+STORE_DIR = Path(os.environ.get(STORE_VARIABLE) or ROOT / "results")
 STACKS_DIR = STORE_DIR.parent / ".stacks"
 
 
