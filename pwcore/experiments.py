@@ -26,13 +26,13 @@ PAPER_RESULTS = {
     "cifar10": {"target": 3.23, "gd_epochs": 121, "gd_seconds": 462, "pw_epochs": 97, "pw_seconds": 359},
     "mnist": {"target": 3.248, "gd_epochs": 195, "gd_seconds": 282, "pw_epochs": 139, "pw_seconds": 227},
 }
-AM_INPUTS = ("sigmoid", "cosine")
+AM_INPUTS = ("sigmoid", "cosine")  # what AM-softmax is applied to (design.md open question 6)
 
 
 def paper_seconds_per_epoch_ratio(dataset: str) -> float:
     """The paper's own cost of a PW epoch over a GD epoch: its seconds over its epochs, PW over GD."""
     paper = PAPER_RESULTS[dataset]
-    return (paper["pw_seconds"] / paper["pw_epochs"]) / (paper["gd_seconds"] / paper["gd_epochs"])  # what AM-softmax is applied to (design.md open question 6)
+    return (paper["pw_seconds"] / paper["pw_epochs"]) / (paper["gd_seconds"] / paper["gd_epochs"])
 
 
 @dataclass(frozen=True)
