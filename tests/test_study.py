@@ -310,3 +310,14 @@ def test_a_config_refuses_data_scaled_otherwise(shared_data, monkeypatch):
     data = load_data(ExperimentConfig.paper("cat"))
     with pytest.raises(ValueError, match="load them with pwcore.experiments.load_data"):
         config_run(ExperimentConfig.paper("cat", scaling="standardized"), data, "gd")
+
+
+@pytest.mark.parametrize("hidden", [(20, 7, 5), (8, 6, 5, 4, 3)])
+def test_the_control_scales_each_layer_s_rate_by_pw_s_updates_of_that_layer_per_epoch(hidden):
+    data = small_cat()
+    config = replace(ExperimentConfig.paper("cat", max_epochs=1, target=None), hidden=hidden)
+    control = study.optimizer_run(config, data, study.CONTROL)
+    pw = study.optimizer_run(config, data, "pw")
+    (history,) = train_runs([pw], data.X_train, data.y_train)
+    assert control.optimizer.layer_multipliers == [float(n) for n in history.updates_per_layer]
+    assert control.optimizer.layer_multipliers == list(range(1, len(hidden) + 2))  # layer 1 is next to the input

@@ -170,3 +170,15 @@ def test_an_impossible_number_of_parts_is_named(n_parts):
     net, X, y = small_problem((6, 5, 1), m=60)
     with pytest.raises(ValueError, match="n_parts must be an integer from 1 to the 60 samples"):
         train(net, X, y, LOSS, GradientDescent(0.1), n_parts=n_parts)
+
+
+def test_a_loss_exactly_at_the_target_has_not_reached_it():
+    from pwcore.training import below_target
+    target = 0.1
+    just_below = np.nextafter(target, 0.0)
+    assert not below_target(target, target, "evaluation", 2)
+    assert below_target(just_below, target, "evaluation", 2)
+    assert not below_target(just_below, target, "epoch", 2) and below_target(just_below, target, "epoch", 1)
+    losses, substeps = np.array([0.2, target, just_below, just_below]), np.array([1, 1, 2, 1])
+    assert below_target(losses, target, "evaluation", substeps).tolist() == [False, False, True, True]
+    assert below_target(losses, target, "epoch", substeps).tolist() == [False, False, False, True]
