@@ -324,6 +324,8 @@ def test_a_page_says_how_it_had_each_stored_result(tmp_path):
     assert rows[1] == ("| `rate_sweep` | `bbbbbbbb` | read; re-stamped 2026-12-05 after a sample of 2 agreed "
                        "| 2026-12-01 09:00 | x86_64, Haswell | 38 s |")
     assert [computing_seconds(entry) for entry in used.used] == [1272.7, 38.2]
+    used.used[1]["made"]["sample_stacks"] = {"folder": ".stacks", "read": 12, "trained": 0, "recomputed_in_full": []}
+    assert "after a sample of 2 agreed (its kept stacks read back) |" in store_table(used)
 
 
 def test_computed_bypassed_and_read_results_come_in_the_same_order(tmp_path, monkeypatch):

@@ -43,7 +43,8 @@ def store_table(store: Store) -> str:
         made = entry.get("made", {})
         how, computed = entry["how"], made
         if made.get("how") == "re-stamped":
-            how += f"; re-stamped {made['when'][:10]} after a sample of {len(made['sample'])} agreed"
+            stacks = " (its kept stacks read back)" if made.get("sample_stacks") else ""
+            how += f"; re-stamped {made['when'][:10]} after a sample of {len(made['sample'])} agreed{stacks}"
             computed = made["computed"]
         lines.append(f"| `{entry['function'].rsplit('.', 1)[-1]}` | `{entry['key'][:8]}` | {how} "
                      f"| {computed.get('when', 'now')[:16].replace('T', ' ')} "
