@@ -78,6 +78,7 @@ def test_a_value_is_a_python_literal_or_else_a_string():
     assert rerun.parse_value("0.001") == 0.001 and rerun.parse_value("[1, 2]") == [1, 2]
     assert rerun.parse_value("None") is None and rerun.parse_value("mnist") == "mnist"
     assert rerun.parse_value("255", default="255") == "255" and rerun.parse_value("{[1]: 2}") == "{[1]: 2}"
+    assert rerun.parse_value("'mnist'", default="cat") == rerun.parse_value('"mnist"', default="cat") == "mnist"
     assert rerun.checked_parameters(TEMPLATES_DIR / "experiment.md", ["scaling=255", "target=0.2"]) == \
         {"scaling": "255", "target": 0.2}
     template = TEMPLATES_DIR / "study_learning_rate.md"

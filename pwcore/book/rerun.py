@@ -52,10 +52,11 @@ def template_parameters(template: Path) -> dict:
 
 
 def parse_value(text: str, default=None):
-    """A parameter's value from the command line: the text itself where the default is a string, else a Python
-    literal if the text is one, else the text."""
+    """A parameter's value from the command line: where the default is a string, the text itself (a quoted
+    one without its quotes); else a Python literal if the text is one, else the text."""
     if isinstance(default, str):
-        return text
+        quoted = len(text) >= 2 and text[0] == text[-1] and text[0] in "'\""
+        return text[1:-1] if quoted else text
     try:
         return ast.literal_eval(text)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
