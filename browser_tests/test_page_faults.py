@@ -84,9 +84,18 @@ if (page.scrollWidth > page.clientWidth + 1) {
   hidden.push({element: 'the whole page (html)', content: page.scrollWidth, box: page.clientWidth});
 }
 
+// an image's caption: its figure's (a notebook's figure cell), or the pwcore-caption block right after it (a
+// figure glued from another page, which myst-nb pastes as a bare image)
+const captionOf = img => {
+  const figure = img.closest('figure');
+  const caption = figure ? figure.querySelector('figcaption') : null;
+  if (caption) return caption.innerText.trim();
+  const next = img.nextElementSibling;
+  return next && next.classList.contains('pwcore-caption') ? next.innerText.trim() : '';
+};
 const images = [...article.querySelectorAll('img')].map(i => ({
   src: i.src, section: heading(i), natural: i.naturalWidth, shown: Math.round(i.getBoundingClientRect().width * 10) / 10,
-  caption: ((i.closest('figure') || {querySelector: () => null}).querySelector('figcaption') || {innerText: ''}).innerText.trim()}));
+  caption: captionOf(i)}));
 
 const cells = [];
 for (const table of article.querySelectorAll('table')) {
@@ -193,7 +202,8 @@ def test_every_figure_has_a_caption(measured, page):
     bare = [f"{local_file(image['src']).name} in section \"{image['section']}\"" for image in measured(page)["images"]
             if not image["caption"]]
     assert not bare, (f"{page}: figure(s) without a caption (give the code cell `mystnb: figure: caption:` "
-                      f"metadata, or use {{glue:figure}} with a caption):\n  " + "\n  ".join(bare))
+                      f"metadata; a figure glued from another page: a `pwcore-caption` container after it):\n  "
+                      + "\n  ".join(bare))
 
 
 @pytest.mark.parametrize("page", book_pages())
