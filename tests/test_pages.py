@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
+from conftest import glued_outputs
 from pwcore.book import figcheck, pages, report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,12 +226,9 @@ def test_the_calibration_table_pairs_counts_and_spaces_intervals():
 
 
 def _recorded_checksums(name):
-    notebook = json.loads((GENERATED / f"{name}.ipynb").read_text())
-    for cell in notebook["cells"]:
-        for output in cell.get("outputs", []):
-            if output.get("metadata", {}).get("scrapbook", {}).get("name") == "data_checksums":
-                return output["data"]["application/papermill.record/text/markdown"]
-    raise AssertionError(f"{name} recorded no data_checksums")
+    glued = glued_outputs(json.loads((GENERATED / f"{name}.ipynb").read_text()))
+    assert "data_checksums" in glued, f"{name} recorded no data_checksums"
+    return glued["data_checksums"]["application/papermill.record/text/markdown"]
 
 
 def test_the_reproduce_page_lists_the_files_the_experiments_read():

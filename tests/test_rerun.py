@@ -5,17 +5,13 @@ import pytest
 from pwcore.book import cli, rerun
 from pwcore.book.paths import ROOT, TEMPLATES_DIR
 from pwcore.book.runs import OUTPUT_NAME, load_runs
+from conftest import glued_outputs
 
 
 def glued(notebook) -> dict:
-    """The values a notebook glued (myst_nb), in their plain-text form (``.../text/plain``)."""
-    values = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                values[name] = next(v for k, v in output["data"].items() if k.endswith("text/plain"))
-    return values
+    """The values a notebook glued, in their plain-text form (``.../text/plain``)."""
+    return {name: next(v for k, v in data.items() if k.endswith("text/plain"))
+            for name, data in glued_outputs(notebook).items()}
 
 
 def test_a_reader_s_run_follows_their_parameters_and_keeps_its_results_apart(shared_data, monkeypatch, tmp_path):

@@ -21,11 +21,10 @@ from .audit import audited
 from .execution import check_kernel_source
 from .html import build_html
 from .pages import prepare
-from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, RUNS_FILE
+from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, RUNS_FILE, STORE_VARIABLE
 from .plan import plan
 from .provenance import git_commit
 from .regenerate import describe, run_steps
-from .results import STORE_VARIABLE
 from .runs import load_runs
 
 

@@ -22,8 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from .paths import GENERATED_DIR, ROOT, TEMPLATES_DIR
-from .results import STORE_VARIABLE
+from .paths import GENERATED_DIR, ROOT, STORE_VARIABLE, TEMPLATES_DIR
 from .runs import OUTPUT_NAME, READ_PARAMETER, Run, parameters_cell, templates
 
 

@@ -16,9 +16,8 @@ from pathlib import Path
 
 from ..resume import Resumable
 from ..store import Store
-from .paths import ROOT
+from .paths import ROOT, STORE_VARIABLE
 
-STORE_VARIABLE = "PWCORE_STORE_DIR"  # set by a reader's own run (pwcore.book.rerun): its store, apart from the book's
 STORE_DIR = Path(os.environ.get(STORE_VARIABLE) or ROOT / "results")
 STACKS_DIR = STORE_DIR.parent / ".stacks"
 
