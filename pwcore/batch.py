@@ -28,6 +28,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from .accounting import Tally
+from .checks import is_whole
 from .network import ForwardCache, Network
 
 MIN_PART_COLUMNS = 4096  # below this a part costs more in thread hand-off than it saves
@@ -81,7 +82,7 @@ class Batch:
         net.new_cache(X)  # validates X before it is split
         m = X.shape[1]
         n_parts = default_parts(m) if n_parts is None else n_parts
-        if isinstance(n_parts, bool) or not isinstance(n_parts, (int, np.integer)) or not 1 <= n_parts <= m:
+        if not is_whole(n_parts) or not 1 <= n_parts <= m:
             raise ValueError(f"n_parts must be an integer from 1 to the {m} samples, got {n_parts!r}")
         # Python ints and floats throughout: a NumPy float64 weight would turn float32 gradients into float64.
         bounds = [m * k // int(n_parts) for k in range(int(n_parts) + 1)]

@@ -26,6 +26,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import study
+from .checks import is_whole
 from .executors import Here
 from .experiments import ExperimentConfig
 from .training import check_minibatch, train_runs
@@ -48,7 +49,7 @@ def hidden_widths(n_layers: int) -> tuple:
     n_layers : int
         Layers with weights, L >= 2 (L - 1 hidden layers and the output layer).
     """
-    if isinstance(n_layers, bool) or not isinstance(n_layers, (int, np.integer)) or n_layers < 2:
+    if not is_whole(n_layers) or n_layers < 2:
         raise ValueError(f"a network needs at least 2 layers (one hidden), got n_layers={n_layers!r}")
     return (20,) if n_layers == 2 else (20, *[7] * (n_layers - 3), 5)
 
@@ -66,8 +67,7 @@ def settings(depths=DEPTHS, batch_sizes=(), batch_depth: int = PAPER_DEPTH) -> l
     """
     example = "e.g. depths=(2, 4), batch_sizes=(100,), batch_depth=4"
     depths, batch_sizes = list(depths), list(batch_sizes)
-    whole = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-    if not all(whole(v) for v in [*depths, *batch_sizes, batch_depth]):
+    if not all(is_whole(v) for v in [*depths, *batch_sizes, batch_depth]):
         raise ValueError(f"depths, batch sizes and batch_depth must be whole numbers, {example}; got "
                          f"depths={depths}, batch_sizes={batch_sizes}, batch_depth={batch_depth!r}")
     pairs = [(int(n), None) for n in depths] + [(int(batch_depth), int(b)) for b in batch_sizes]

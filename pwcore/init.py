@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import is_whole
+
 SCHEMES = ("glorot", "course")
 STREAMS = ("legacy", "generator")
 
@@ -64,7 +66,7 @@ def initial_weights(sizes, scheme="course", seed=1, stream="legacy"):
         ``W[l]`` of shape ``(n_l, n_{l-1})`` for l = 1 ... L, float64.
     """
     _scale(scheme, 1, 1)  # validate the name before drawing anything
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_whole(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     draw = _standard_normal_source(int(seed), stream)
     weights = []

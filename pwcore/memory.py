@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from .checks import is_whole
+
 # Arrays of shape (R, n_l, m) alive at once per layer during a sub-step: Z and A cached,
 # and the backward pass's dA, dZ and a temporary. An upper bound: measured on MNIST (60,000
 # samples), a stack's peak memory grew by 473-971 MiB where this estimates 965-1930 MiB
@@ -45,7 +47,7 @@ def stack_sizes(n_runs: int, net, m: int, batch_size: int | None = None, availab
     ValueError
         If a stack of ``batch_size`` runs, or a single run, would not fit.
     """
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+    if batch_size is not None and (not is_whole(batch_size) or batch_size < 1):
         raise ValueError(f"batch size must be a positive integer (runs per stack), got {batch_size!r}")
     budget = MEMORY_SHARE * (available_bytes() if available is None else available)
     one = stack_bytes(net, m, 1)

@@ -32,6 +32,7 @@ from typing import Callable
 
 import numpy as np
 
+from .checks import is_number
 from .rules import RULES, Plain, make_rule
 
 # observe(losses of shape (R,), sub-step) -> True while some run of the stack goes on
@@ -40,7 +41,7 @@ ALGORITHM2_READINGS = ("prose", "printed")
 
 
 def _check_learning_rate(learning_rate) -> float:
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating, np.integer)):
+    if not is_number(learning_rate):
         raise ValueError(f"learning rate must be a number, got {learning_rate!r}")
     if not np.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning rate must be a positive finite number, got {learning_rate!r}")

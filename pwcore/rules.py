@@ -20,6 +20,8 @@ import inspect
 
 import numpy as np
 
+from .checks import is_number
+
 
 class Plain:
     """``W -= eta g``: the update of the paper's two optimizers."""
@@ -133,7 +135,6 @@ def make_rule(name: str, **options) -> Plain:
 
 
 def _fraction(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not 0 <= value < 1:
+    if not is_number(value) or not 0 <= value < 1:
         raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
     return float(value)

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .checks import is_whole
 from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
 from .executors import Here
 from .optimizers import NAMES
@@ -247,7 +248,7 @@ def rate_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=S
         One per optimizer, in the order of ``optimizers``: see :func:`sweep_summary`.
     """
     seeds, grid = _check_seeds(seeds), _check_grid(learning_rates)
-    if isinstance(max_extensions, bool) or not isinstance(max_extensions, int) or max_extensions < 0:
+    if not is_whole(max_extensions) or max_extensions < 0:
         raise ValueError(f"max_extensions must be a non-negative integer, got {max_extensions!r}")
     optimizers = _check_optimizers(optimizers)
     step = (grid[-1] / grid[0]) ** (1 / (len(grid) - 1))

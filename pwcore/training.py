@@ -17,6 +17,7 @@ import numpy as np
 
 from .accounting import Tally
 from .batch import Batch, default_parts
+from .checks import is_number, is_whole
 from .executors import Here, resolve
 from .memory import stack_sizes
 from .minibatch import run_minibatch_epoch
@@ -461,10 +462,9 @@ def _check_train_arguments(target, max_epochs, stop_rule):
     if stop_rule not in STOP_RULES:
         raise ValueError(f"unknown stopping rule {stop_rule!r}: choose 'epoch' (check the loss once per epoch) "
                          "or 'evaluation' (check every loss evaluation, i.e. before every sub-step)")
-    if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
+    if not is_whole(max_epochs) or max_epochs < 1:
         raise ValueError(f"max_epochs must be a positive integer, got {max_epochs!r}")
-    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float, np.number))
-                               or not np.isfinite(target)):
+    if target is not None and (not is_number(target) or not np.isfinite(target)):
         raise ValueError(f"target must be a finite number or None, got {target!r}")
 
 
@@ -478,7 +478,7 @@ def check_minibatch(minibatch, algorithm2: str = "prose") -> None:
     """
     if minibatch is None:
         return
-    if isinstance(minibatch, bool) or not isinstance(minibatch, (int, np.integer)) or minibatch < 1:
+    if not is_whole(minibatch) or minibatch < 1:
         raise ValueError(f"minibatch must be a positive number of samples or None (the full batch), got {minibatch!r}")
     if algorithm2 == "printed":
         raise ValueError("Algorithm 2 as printed is defined for the full batch only: use the prose reading with "
