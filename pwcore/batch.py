@@ -115,24 +115,24 @@ class Batch:
         self.stale_from = net.n_layers + 1
         return values
 
-    def step(self, net: Network, depth: int, rates: np.ndarray, update=None) -> None:
+    def step(self, net: Network, depth: int, rates: np.ndarray, update) -> None:
         """Back-propagate through the last ``depth`` layers and update them (``rates`` of shape ``(R, L)``).
 
-        ``update(net, l, dW, db, rates_l)`` applies a layer's gradients (an update rule,
-        :mod:`pwcore.rules`); default the plain step ``W -= eta dW``. Every layer from the
-        lowest updated one up is stale afterwards: the next :meth:`losses` recomputes them
+        ``update(net, l, dW, db, rates_l)`` applies a layer's gradients: an update rule's
+        ``apply`` bound to its state (:mod:`pwcore.rules`; ``Stack.update``). Every layer from
+        the lowest updated one up is stale afterwards: the next :meth:`losses` recomputes them
         (the "prose" reading of Algorithm 2).
         """
         per_part = self.map_parts(lambda part: net.backward(part.cache, part.dA, depth))
         for l in per_part[0]:
             dW, db = _summed([grads[l] for grads in per_part])
-            _update(net, update, l, dW, db, rates[:, l - 1])
+            update(net, l, dW, db, rates[:, l - 1])
         lowest = net.n_layers - depth + 1
         self.tally.add_backprop(net, lowest, self.m)
         self.tally.record_substep(range(lowest, net.n_layers + 1))
         self.stale_from = min(self.stale_from, lowest)
 
-    def step_printed(self, net: Network, depth: int, rates: np.ndarray, update=None) -> None:
+    def step_printed(self, net: Network, depth: int, rates: np.ndarray, update) -> None:
         """Algorithm 2 as its listing is printed: from the top down, each layer is updated and then
         recomputes its own output only; the layers above it are left stale (and not marked so)."""
         top = net.n_layers
@@ -142,7 +142,7 @@ class Batch:
                 dW, db, part.dA = net.backprop_layer(part.cache, l, part.dA, l > lowest)
                 return dW, db
             dW, db = _summed(self.map_parts(work))
-            _update(net, update, l, dW, db, rates[:, l - 1])
+            update(net, l, dW, db, rates[:, l - 1])
             self.map_parts(lambda part, l=l: net.forward_layer(part.cache, l))
         self.tally.add_backprop(net, lowest, self.m)
         self.tally.add_forward(net, lowest, self.m)
@@ -157,14 +157,6 @@ class Batch:
         for part in self.parts:
             part.cache.select(runs)
             part.dA = None if part.dA is None else part.dA[runs]
-
-
-def _update(net: Network, update, l: int, dW: np.ndarray, db: np.ndarray, rates: np.ndarray) -> None:
-    """Layer ``l``'s update: by ``update`` (an update rule's), else the plain step."""
-    if update is None:
-        net.update_layer(l, dW, db, rates)
-    else:
-        update(net, l, dW, db, rates)
 
 
 def _part_losses(part: Part, loss) -> np.ndarray:

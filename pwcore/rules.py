@@ -33,7 +33,8 @@ class Plain:
         return (self.name,)
 
     def new_state(self, net) -> dict:
-        """The rule's state for the runs of ``net`` (a stacked :class:`~pwcore.network.Network`)."""
+        """The rule's state for the runs of ``net`` (a stacked :class:`~pwcore.network.Network`): the plain
+        step keeps nothing between updates, so ``{}``; the rules below keep arrays shaped like ``net``'s layers."""
         return {}
 
     def apply(self, state: dict, net, l: int, dW: np.ndarray, db: np.ndarray, rates: np.ndarray) -> None:

@@ -9,6 +9,7 @@ diverges leaves its stack, and the others go on without paying for it.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -343,10 +344,8 @@ class Stack:
 
     @property
     def update(self):
-        """The rule's update of one layer (:meth:`pwcore.batch.Batch.step`), or None for the plain step."""
-        if self.rule.name == "plain":
-            return None
-        return lambda net, l, dW, db, rates: self.rule.apply(self.rule_state, net, l, dW, db, rates)
+        """The rule's update of one layer, bound to the stack's rule state (:meth:`pwcore.batch.Batch.step`)."""
+        return functools.partial(self.rule.apply, self.rule_state)
 
     def observe(self, losses: np.ndarray, substep: int) -> bool:
         """Record every run's loss and let the finished runs leave; True while some run goes on."""

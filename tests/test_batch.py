@@ -4,6 +4,7 @@ import pytest
 
 from pwcore import AdditiveMarginSoftmax, BinaryCrossEntropy
 from pwcore.batch import MIN_PART_COLUMNS, Batch, default_parts
+from pwcore.rules import Plain
 from conftest import small_problem
 
 LOSS = BinaryCrossEntropy()
@@ -29,6 +30,10 @@ def test_loss_and_gradients_of_parts_are_those_of_the_whole_batch_in_its_dtype(d
     assert not np.array_equal(nets[0].W[1], net.W[1])
 
 
+def plain_step(net, l, dW, db, rates):
+    Plain().apply({}, net, l, dW, db, rates)
+
+
 def one_step(net, X, y, loss, n_parts):
     """The loss of ``net`` and the network after one GD step (rate 1), computed on batches of each part count."""
     values, nets = [], []
@@ -36,7 +41,7 @@ def one_step(net, X, y, loss, n_parts):
         trained = net.copy()
         batch = Batch(trained, X, y, n_parts=n)
         values.append(batch.losses(trained, loss)[0])
-        batch.step(trained, trained.n_layers, np.ones((1, trained.n_layers), trained.dtype))
+        batch.step(trained, trained.n_layers, np.ones((1, trained.n_layers), trained.dtype), plain_step)
         nets.append(trained)
     return values, nets
 

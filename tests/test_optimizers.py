@@ -1,4 +1,6 @@
 """Invariants of gradient descent and both readings of the position-wise optimizer."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -6,6 +8,7 @@ from pwcore import (BinaryCrossEntropy, GradientDescent, Network, PositionWise, 
                     make_optimizer, train)
 from pwcore.batch import Batch
 from pwcore.optimizers import run_epoch
+from pwcore.rules import Plain
 from conftest import small_problem
 
 LOSS = BinaryCrossEntropy()
@@ -17,7 +20,7 @@ class OneRun:
     def __init__(self, net, X, y, optimizer, n_parts=1):
         self.net, self.batch, self.loss = net, Batch(net, X, y, n_parts), LOSS
         self.rates = np.array([optimizer.rates(net.n_layers)]).astype(net.dtype)
-        self.update = None  # the plain step
+        self.update = functools.partial(Plain().apply, {})  # the plain step
 
 
 def run_epochs(net, X, y, optimizer, epochs=1, n_parts=1, observe=lambda losses, substep: True):
