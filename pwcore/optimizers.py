@@ -70,7 +70,7 @@ class LayerwiseOptimizer:
             _check_learning_rate(f) for f in layer_multipliers]
         self.rule = Plain() if rule is None else rule
         if self.rule.name != "plain":
-            self.name = f"{type(self).name}-{self.rule.name}".removeprefix("gd-")  # "momentum", "pw-adam", ...
+            self.name = optimizer_name(type(self).name, self.rule.name)  # "momentum", "pw-adam", ...
 
     def depths(self, n_layers: int) -> list:
         """How many of the last layers each sub-step updates."""
@@ -139,8 +139,17 @@ def run_epoch(stack, optimizer: LayerwiseOptimizer, observe: Observe) -> bool:
     return True
 
 
-OPTIMIZERS = {"gd": GradientDescent, "pw": PositionWise, "pw-printed": PositionWisePrinted}
-NAMES = ("gd", "pw", *(name for rule in RULES if rule != "plain" for name in (rule, f"pw-{rule}")))
+SCHEDULES = {"gd": GradientDescent, "pw": PositionWise}
+
+
+def optimizer_name(schedule: str, rule: str) -> str:
+    """The name of GD's or PW's schedule with an update rule: ``"gd"``, ``"pw"``, ``"momentum"``, ``"pw-adam"``..."""
+    return schedule if rule == "plain" else rule if schedule == "gd" else f"{schedule}-{rule}"
+
+
+# Every optimizer a run may name, and what it is: (schedule, update rule).
+OPTIMIZERS = {optimizer_name(schedule, rule): (schedule, rule) for rule in RULES for schedule in SCHEDULES}
+NAMES = tuple(OPTIMIZERS)
 
 
 def make_optimizer(name: str, learning_rate: float, algorithm2: str = "prose", layer_multipliers=None,
@@ -150,11 +159,9 @@ def make_optimizer(name: str, learning_rate: float, algorithm2: str = "prose", l
     hyperparameters, see :mod:`pwcore.rules`)."""
     if algorithm2 not in ALGORITHM2_READINGS:
         raise ValueError(f"unknown Algorithm 2 reading {algorithm2!r}: choose one of {ALGORITHM2_READINGS}")
-    if name == "pw-printed":  # the name of PW's printed reading, accepted as before
-        name, algorithm2 = "pw", "printed"
-    if name not in NAMES:
-        raise ValueError(f"unknown optimizer {name!r}: choose one of {NAMES}")
-    schedule, _, rule = name.partition("-") if name.startswith("pw") else ("gd", "", name.removeprefix("gd"))
-    if schedule == "pw" and algorithm2 == "printed":
-        schedule = "pw-printed"
-    return OPTIMIZERS[schedule](learning_rate, layer_multipliers, make_rule(rule or "plain", **rule_options))
+    if name not in OPTIMIZERS:
+        printed = " (PW's printed reading: name 'pw' with algorithm2='printed')" if name == "pw-printed" else ""
+        raise ValueError(f"unknown optimizer {name!r}: choose one of {NAMES}{printed}")
+    schedule, rule = OPTIMIZERS[name]
+    kind = PositionWisePrinted if schedule == "pw" and algorithm2 == "printed" else SCHEDULES[schedule]
+    return kind(learning_rate, layer_multipliers, make_rule(rule, **rule_options))
