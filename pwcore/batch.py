@@ -68,6 +68,9 @@ class Batch:
     y : ndarray of int, shape (m,)
     n_parts : int, optional
         Parts computed in parallel; default :func:`default_parts` (1 for small batches).
+    tally : Tally, optional
+        Where to count the work; default a new one. A mini-batch counts into its stack's
+        (:mod:`pwcore.minibatch`).
 
     Attributes
     ----------
@@ -78,7 +81,8 @@ class Batch:
         The lowest layer whose cached output is out of date (``L + 1`` when all is up to date).
     """
 
-    def __init__(self, net: Network, X: np.ndarray, y: np.ndarray, n_parts: int | None = None):
+    def __init__(self, net: Network, X: np.ndarray, y: np.ndarray, n_parts: int | None = None,
+                 tally: Tally | None = None):
         net.new_cache(X)  # validates X before it is split
         m = X.shape[1]
         n_parts = default_parts(m) if n_parts is None else n_parts
@@ -88,7 +92,7 @@ class Batch:
         bounds = [m * k // int(n_parts) for k in range(int(n_parts) + 1)]
         self.m, self._threads = m, min(int(n_parts), os.cpu_count() or 1)
         self.parts = [Part(net.new_cache(X[:, a:b]), y[a:b], (b - a) / m) for a, b in zip(bounds[:-1], bounds[1:])]
-        self.stale_from, self.tally = 1, Tally(net.n_layers)
+        self.stale_from, self.tally = 1, Tally(net.n_layers) if tally is None else tally
 
     def map_parts(self, work, *args) -> list:
         """``work(part, *args)`` for every part: in parallel threads, each with one BLAS thread (one part: in this thread)."""

@@ -35,9 +35,11 @@ def run_minibatch_epoch(stack, optimizer, observe) -> bool:
     Parameters
     ----------
     stack : pwcore.training.Stack
-        Besides what :func:`pwcore.optimizers.run_epoch` needs: ``X`` ``(n_0, m)`` and ``y`` ``(m,)``,
-        ``minibatch`` (samples per mini-batch) and ``shuffle`` (a ``numpy.random.Generator``); its
-        ``batch`` (the whole training set) is used for the loss compared with the target.
+        Read, never replaced: what :func:`pwcore.optimizers.run_epoch` reads (``net``, ``batch``,
+        ``loss``, ``rates``, ``update``), and the training set ``X`` ``(n_0, m)`` and ``y`` ``(m,)``,
+        ``minibatch`` (samples per mini-batch) and ``shuffle`` (a ``numpy.random.Generator``, advanced
+        by one permutation per epoch). ``batch`` holds the whole training set: its loss is the one
+        compared with the target, and its ``tally`` counts the mini-batches' work too.
     optimizer : LayerwiseOptimizer
     observe : callable
         ``observe(losses (R,), 1)``, False once no run is left.
@@ -52,10 +54,10 @@ def run_minibatch_epoch(stack, optimizer, observe) -> bool:
         return False
     depths = optimizer.depths(stack.net.n_layers)
     for columns in minibatch_columns(stack.X.shape[1], stack.minibatch, stack.shuffle):
-        # one part: the same sums on every machine, whatever its cores (a mini-batch is small)
-        part = Batch(stack.net, stack.X[:, columns], stack.y[columns], n_parts=1)
-        part.tally = stack.batch.tally  # one tally per stack: the mini-batches' work is the runs' work
+        # one part: the same sums on every machine, whatever its cores (a mini-batch is small); its work
+        # is counted in the stack's tally, as the runs' work
+        mini_batch = Batch(stack.net, stack.X[:, columns], stack.y[columns], n_parts=1, tally=stack.batch.tally)
         for depth in depths:
-            part.losses(stack.net, stack.loss)  # recomputes what the last sub-step left stale; keeps dE/dA
-            part.step(stack.net, depth, stack.rates, stack.update)
+            mini_batch.losses(stack.net, stack.loss)  # recomputes what the last sub-step left stale; keeps dE/dA
+            mini_batch.step(stack.net, depth, stack.rates, stack.update)
     return True

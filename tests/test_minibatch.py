@@ -99,16 +99,15 @@ def test_one_mini_batch_of_everything_is_full_batch_gradient_descent():
     np.testing.assert_allclose(whole.eval_loss, full.eval_loss, rtol=1e-12)  # only the order of the sums differs
 
 
-@pytest.mark.parametrize("minibatch, name, message", [
-    (0, "gd", "minibatch must be a positive number of samples or None"),
-    (2.5, "gd", "minibatch must be a positive number of samples or None"),
-    (4, "pw-printed", "Algorithm 2 as printed is defined for the full batch only"),
+@pytest.mark.parametrize("minibatch, name, reading, message", [
+    (0, "gd", "prose", "minibatch must be a positive number of samples or None"),
+    (2.5, "gd", "prose", "minibatch must be a positive number of samples or None"),
+    (4, "pw", "printed", "Algorithm 2 as printed is defined for the full batch only"),
 ])
-def test_bad_mini_batches_are_refused(minibatch, name, message):
+def test_bad_mini_batches_are_refused(minibatch, name, reading, message):
     net = small_problem()[0]
     with pytest.raises(ValueError, match=message):
-        Run(net, BinaryCrossEntropy(), make_optimizer(name, 0.1), None, 3, "epoch", minibatch)
-    reading = "printed" if name == "pw-printed" else "prose"
+        Run(net, BinaryCrossEntropy(), make_optimizer(name, 0.1, reading), None, 3, "epoch", minibatch)
     with pytest.raises(ValueError, match=message):  # in an experiment's settings too, before anything is built
         ExperimentConfig.paper("cat", minibatch=minibatch, algorithm2=reading)
 

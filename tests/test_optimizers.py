@@ -177,16 +177,3 @@ def test_a_batch_split_into_parts_matches_the_whole_batch_to_rounding(optimizer_
     assert_same_parameters(whole, split, rtol=1e-12, atol=1e-14)
     assert tally_whole.flops == tally_split.flops and tally_whole.log == tally_split.log
 
-
-@pytest.mark.parametrize("name, kind, rule", [
-    ("gd", GradientDescent, "plain"), ("pw", PositionWise, "plain"), ("momentum", GradientDescent, "momentum"),
-    ("pw-momentum", PositionWise, "momentum"), ("adam", GradientDescent, "adam"), ("pw-adam", PositionWise, "adam")])
-def test_each_name_builds_its_schedule_and_rule_and_keeps_its_name(name, kind, rule):
-    optimizer = make_optimizer(name, 0.1)
-    assert (optimizer.name, type(optimizer), optimizer.rule.name) == (name, kind, rule)
-
-
-def test_the_printed_reading_is_a_reading_not_a_name():
-    assert type(make_optimizer("pw", 0.1, algorithm2="printed")) is PositionWisePrinted
-    with pytest.raises(ValueError, match="algorithm2='printed'"):
-        make_optimizer("pw-printed", 0.1)

@@ -56,7 +56,9 @@ def test_optimizer_names_say_the_schedule_and_the_rule():
     assert built["momentum"].depths(3) == [3] and built["adam"].rule.key() == ("adam", 0.9, 0.999, 1e-8)
     assert make_optimizer("pw-adam", 0.01, "printed").name == "pw-printed-adam"
     assert make_optimizer("momentum", 0.01, beta=0.5).rule.beta == 0.5
-    assert make_optimizer("pw-printed", 0.01).name == "pw-printed"  # the printed reading's own name, as before
+    assert make_optimizer("pw", 0.01, "printed").name == "pw-printed"  # the printed reading's own name
+    with pytest.raises(ValueError, match="algorithm2='printed'"):  # a reading, not an optimizer
+        make_optimizer("pw-printed", 0.01)
 
 
 @pytest.mark.parametrize("call, message", [
