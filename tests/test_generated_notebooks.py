@@ -1,10 +1,15 @@
 """The committed notebooks of book/generated/: current with their sources, and their imports still valid."""
 import ast
 import importlib
+import json
+import re
 
 import nbformat
+import pytest
 
-from pwcore.book.paths import GENERATED_DIR, RUNS_FILE
+from conftest import glued_outputs
+from pwcore.book.calibration import best_setting
+from pwcore.book.paths import BOOK_DIR, GENERATED_DIR, RUNS_FILE
 from pwcore.book.plan import reasons_text, stale
 from pwcore.book.results import STORE_DIR
 from pwcore.book.runs import load_runs
@@ -56,3 +61,25 @@ def test_every_pwcore_import_of_the_committed_notebooks_resolves():
                 missing.append(f"{notebook}: from {module} import {name}")
     assert not missing, "committed notebooks import names that no longer exist (keep them until the " \
                         "notebooks are regenerated):\n" + "\n".join(missing)
+
+
+def glued_value(name: str, key: str):
+    """A value the committed notebook ``name`` glued, as Python (from its text/plain form)."""
+    data = glued_outputs(json.loads((GENERATED_DIR / f"{name}.ipynb").read_text()))[key]
+    return ast.literal_eval(data["text/plain"])
+
+
+@pytest.mark.parametrize("dataset", ["cifar10", "mnist"])
+def test_a_calibrated_experiment_runs_at_its_calibration_pages_rate_inside_its_interval(dataset):
+    rate = glued_value(f"experiment_{dataset}_calibrated", "learning_rate")
+    assert rate == best_setting(f"study_calibration_{dataset}", GENERATED_DIR)["learning_rate"]
+    low, high = (glued_value(f"study_calibration_{dataset}", key) for key in ("best_rate_low", "best_rate_high"))
+    assert low <= rate <= high
+
+
+def test_the_prose_pages_quote_a_calibrated_rate_as_the_tables_do():
+    # the tables print rates to 6 significant digits (pwcore.calibration's intervals); a page quoting one to
+    # 5 shows a reader two numbers for one rate
+    quoted = {(path.name, digits) for path in BOOK_DIR.glob("*.md")
+              for digits in re.findall(r"::(?:best_rate_low|best_rate_high|learning_rate):\.(\d+)g", path.read_text())}
+    assert quoted and {digits for _, digits in quoted} == {"6"}, sorted(quoted)
