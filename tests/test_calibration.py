@@ -69,6 +69,7 @@ def cat():
     return load_data(ExperimentConfig.paper("cat"))
 
 
+@pytest.mark.slow
 def test_on_cat_the_interval_around_the_starting_rate_is_bracketed_and_pw_read_there(cat):
     """A reduced goal: the count the course's rate gives at target 0.6; the search starts there."""
     from pwcore.experiments import config_run

@@ -132,6 +132,7 @@ def notebook_version(path):
     return 1 if "version 1" in text else 2 if "version 2" in text else None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupted_regeneration_leaves_the_old_or_the_new_notebook(tmp_path, sig):
     (tmp_path / "slow.md").write_text(SLOW_TEMPLATE)

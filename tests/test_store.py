@@ -236,6 +236,7 @@ def _stale_by_code(path, module="training.py"):
     return entry
 
 
+@pytest.mark.slow
 def test_a_refactor_that_changes_no_number_is_re_stamped_on_a_sample(tmp_path, shared_data, monkeypatch):
     from pwcore import restamp
     from pwcore.experiments import load_data
@@ -259,6 +260,7 @@ def test_a_refactor_that_changes_no_number_is_re_stamped_on_a_sample(tmp_path, s
     assert again.used[0]["how"] == "read"
 
 
+@pytest.mark.slow
 def test_a_refactor_above_training_is_re_stamped_on_stacks_read_back(tmp_path, shared_data, monkeypatch):
     from pwcore import restamp
     from pwcore.experiments import load_data
@@ -280,6 +282,7 @@ def test_a_refactor_above_training_is_re_stamped_on_stacks_read_back(tmp_path, s
         restamp.restamp(tmp_path / "results", stacks=tmp_path / "nowhere")
 
 
+@pytest.mark.slow
 def test_a_sample_that_disagrees_re_stamps_nothing(tmp_path, shared_data, monkeypatch):
     from pwcore import restamp
     from pwcore.experiments import load_data
