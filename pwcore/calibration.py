@@ -26,13 +26,8 @@ from .experiments import PAPER_RESULTS, ExperimentConfig, config_run
 from .study import epochs_to_target
 from .training import check_minibatch, train_runs
 
-RULES = ("evaluation", "epoch")
-STATUSES = {
-    "calibrated": "GD takes the paper's epochs at the rates found",
-    "no single rate": "GD's count jumps over the paper's between rates as close as the tolerance",
-    "starts below target": "the initial loss is already below the target",
-    "not bracketed": "no rate bracketing the paper's count was found within the rounds allowed",
-}
+# The stopping rules PW's count is read under (pwcore.training.STOP_RULES), in the order a tie goes.
+READ_RULES = ("evaluation", "epoch")
 
 
 @dataclass
@@ -254,7 +249,7 @@ def _row(search: Search, initial_loss: float, pw: dict, tolerance: float) -> dic
            "intervals": "; ".join(_interval(a, b) for a, b in search.intervals())}
     candidates = []
     for (rate, reading), history in pw.items():
-        for rule in RULES:
+        for rule in READ_RULES:
             count = epochs_to_target(history, config.target, rule)
             if count is not None:
                 candidates.append((abs(count - paper["pw_epochs"]), rate, reading, rule, count))
@@ -266,7 +261,7 @@ def _row(search: Search, initial_loss: float, pw: dict, tolerance: float) -> dic
                bound_high=min((r for r in set(search.counts) | search.diverged if r > high), default=math.nan))
     for (rate, reading), history in pw.items():
         if rate in (low, high):
-            for rule in RULES:
+            for rule in READ_RULES:
                 row[f"pw_{reading}_{rule}_{'low' if rate == low else 'high'}"] = \
                     epochs_to_target(history, config.target, rule)
     row.update(pw_epochs=best[4] if best else None, pw_reading=best[2] if best else None,

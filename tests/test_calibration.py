@@ -83,7 +83,7 @@ def test_on_cat_the_interval_around_the_starting_rate_is_bracketed_and_pw_read_t
     assert row["rate_low"] <= 0.0075 <= row["rate_high"]
     assert row["bound_low"] < row["rate_low"] and row["rate_high"] < row["bound_high"]
     assert row["bound_high"] / row["bound_low"] - 1 <= 3 * 0.01
-    at_course_rate = {epochs_to_target(pw, 0.6, rule) for rule in calibration.RULES}
+    at_course_rate = {epochs_to_target(pw, 0.6, rule) for rule in calibration.READ_RULES}
     if row["rate_low"] == 0.0075:
         assert {row["pw_prose_evaluation_low"], row["pw_prose_epoch_low"]} == at_course_rate
 

@@ -240,3 +240,10 @@ def test_the_reproduce_page_lists_the_files_the_experiments_read():
         assert _recorded_checksums(name) in text, f"reproduce.md does not show the files {name} read"
     for relpath, checksum in re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|$", text, flags=re.M):
         assert FILES[relpath].known_hash == checksum, f"{relpath}: reproduce.md says {checksum}"
+
+
+def test_the_calibration_table_s_legend_says_what_each_status_shown_means():
+    from pwcore.book.calibration import status_legend
+    legend = status_legend([{"status": "calibrated"}, {"status": "starts below target"}, {"status": "calibrated"}])
+    assert legend.count("*calibrated*") == 1 and "already below the target" in legend
+    assert "not bracketed" not in legend

@@ -10,8 +10,15 @@ from pathlib import Path
 from .paths import GENERATED_DIR
 
 BINARY = ("cat",)  # the paper's binary task: one sigmoid output and cross-entropy, so no AM-softmax reading
-# How a page names each stopping rule of pwcore.calibration.RULES.
+# How a page names each stopping rule of pwcore.calibration.READ_RULES.
 RULE_NAMES = {"evaluation": "after every sub-step", "epoch": "once per epoch"}
+# What each status of a combination (pwcore.calibration's rows) means, for the table's legend.
+STATUS_MEANINGS = {
+    "calibrated": "GD takes the paper's epochs at the rates found",
+    "no single rate": "GD's count jumps over the paper's between rates as close as the search's tolerance",
+    "starts below target": "the initial loss is already below the target",
+    "not bracketed": "no rate bracketing the paper's count was found within the rounds allowed",
+}
 
 
 def best_row(output_name: str, folder=".") -> dict:
@@ -131,3 +138,9 @@ def summary(rows: list) -> dict:
             "best_rate_low": best["rate_low"], "best_rate_high": best["rate_high"],
             "best_reading": best["pw_reading"] or "-", "best_rule": RULE_NAMES.get(best["pw_rule"], "-"),
             "best_ratio": best["ratio"]}
+
+
+def status_legend(rows: list) -> str:
+    """The meaning of each status the table shows, in one line of Markdown."""
+    shown = dict.fromkeys(row["status"] for row in rows)
+    return "Status: " + "; ".join(f"*{status}*: {STATUS_MEANINGS.get(status, status)}" for status in shown) + "."
