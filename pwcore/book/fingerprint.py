@@ -29,7 +29,7 @@ from pathlib import Path
 from ..sources import code_digest
 from .imports import template_modules
 from .paths import PACKAGE_DIR
-from .runs import Run, execution_order
+from .runs import PageRun, execution_order
 
 EXECUTOR = ("book/execution.py",)  # runs every notebook (papermill, its parameters, the record): part of each
 PARTS = ("template", "parameters", "pwcore")  # the parts compared one by one; ``reads`` is compared per run
@@ -104,7 +104,7 @@ def module_hashes(template: Path, package_dir: Path = PACKAGE_DIR) -> dict:
     return {path.relative_to(package_dir).as_posix(): code_digest(path) for path in sorted(set(files))}
 
 
-def fingerprint(run: Run, pwcore: dict, reads: dict) -> Fingerprint:
+def fingerprint(run: PageRun, pwcore: dict, reads: dict) -> Fingerprint:
     """The fingerprint of ``run`` given its :func:`module_hashes` and the hashes ``{name: hash}`` of the runs it reads."""
     return Fingerprint(_sha256(Path(run.template).read_bytes()), parameters_digest(run.parameters), pwcore,
                        {name: reads[name] for name in sorted(run.reads)})
