@@ -22,8 +22,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .experiments import PAPER_RESULTS, ExperimentConfig, config_run
-from .study import epochs_to_target
+from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
+from .study import epochs_to_target, grid_configs
 from .training import check_minibatch, train_runs
 
 # The stopping rules PW's count is read under (pwcore.training.STOP_RULES), in the order a tie goes.
@@ -297,8 +297,6 @@ def calibration_grid(base: ExperimentConfig, grid: dict, search_dtype: str = "fl
     list of dict
         One row per combination, ranked (:func:`ranked`).
     """
-    from .experiments import load_data
-    from .study import grid_configs
     configs = [config for _, config in grid_configs(replace(base, dtype=search_dtype), grid)]
     rows = []
     for scaling in dict.fromkeys(config.scaling for config in configs):
@@ -312,7 +310,6 @@ def calibration_grid(base: ExperimentConfig, grid: dict, search_dtype: str = "fl
 def confirm_in_float64(base: ExperimentConfig, rows: list, log=print, executor=None) -> None:
     """Train GD and PW in float64 at each row's ``pw_rate`` (its reading, checked once per epoch) and add
     ``gd_epochs_float64`` and ``pw_epochs_float64`` (under the row's rule) to the rows, in place."""
-    from .experiments import load_data
     for row in rows:
         config = replace(base, dtype="float64", learning_rate=row["pw_rate"], algorithm2=row["pw_reading"],
                          stop_rule="epoch", max_epochs=2 * PAPER_RESULTS[base.dataset]["gd_epochs"],
@@ -339,7 +336,6 @@ def count_scan(base: ExperimentConfig, row: dict, width: float, n_points: int, l
         ``{"learning_rate", "gd_epochs", "pw_epochs"}`` per rate, ascending; None where the target was not
         reached within twice the paper's GD epochs.
     """
-    from .experiments import load_data
     centre = row["pw_rate"]
     rates = [float(rate) for rate in np.geomspace(centre / (1 + width), centre * (1 + width), n_points)]
     config = replace(base, dtype="float64", algorithm2=row["pw_reading"], stop_rule="epoch",

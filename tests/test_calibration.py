@@ -1,6 +1,5 @@
 """The learning-rate calibration: the search on synthetic count functions, and the method on the cat data."""
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from .paths import GENERATED_DIR, ROOT, STORE_VARIABLE, TEMPLATES_DIR
+from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, STORE_VARIABLE, TEMPLATES_DIR
 from .runs import OUTPUT_NAME, READ_PARAMETER, PageRun, parameters_cell, templates
 
 
@@ -179,7 +179,6 @@ def run(template_name: str, assignments: list, output: Path, store: Path | None 
     """
     import subprocess
     from .execution import check_kernel_source, execute
-    from .paths import PACKAGE_DIR
     template = template_path(template_name)
     folder = output_folder(Path(output))
     parameters = checked_parameters(template, assignments, folder)
