@@ -4,7 +4,8 @@ Each page is opened once (in a desktop-sized window, after its images and math h
 by one script; the tests below judge the measurements, one kind of fault per test, and name the page and
 the offending element:
 
-* a raw object representation (``<IPython.core.display.Markdown object>``, ``... object at 0x...``);
+* a raw object representation (``<IPython.core.display.Markdown object>``, ``... object at 0x...``), or a
+  Python dict or list printed as ``repr`` prints it (outside inline code);
 * a page heading or browser title that another page has too;
 * content wider than the main column: an element that sticks out past the column's right edge, or a
   box (code block, table wrapper) whose content is wider than the box, so part of it is cut off or
@@ -12,6 +13,7 @@ the offending element:
 * an image shown at less than 60 % of its natural width (a figure drawn for ~1600 px and shown at ~770:
   its 10-pt text becomes ~7 px, too small to read);
 * a figure with an empty plot area (``pwcore.book.figcheck.empty_plot_areas`` on the PNG the page shows);
+* a figure without a caption;
 * "nan" or "inf" in a table cell with nothing beside it to say why.
 
 The width check and the nan check judge what a notebook printed: every generated page was produced by the
@@ -28,6 +30,7 @@ from bookpages import book_pages, open_page, settle
 
 MIN_SHOWN_FRACTION = 0.6  # displayed width / natural width of an image
 RAW_REPRESENTATIONS = re.compile(r"<IPython\.[^>]*>|<matplotlib\.[^>]*>|<Figure size [^>]*>|\S* ?object at 0x[0-9a-fA-F]+>?")
+PYTHON_REPR = re.compile(r"\{'[A-Za-z_]\w*': [^}]{0,60}|\['[^'\]]*', '[^\]]{0,60}")  # {'key': ... or ['a', 'b' ...
 NOT_FINITE = re.compile(r"(?<![A-Za-z])[-+]?(nan|inf|infinity)(?![A-Za-z])", re.IGNORECASE)
 
 MEASURE = r"""
@@ -81,8 +84,18 @@ if (page.scrollWidth > page.clientWidth + 1) {
   hidden.push({element: 'the whole page (html)', content: page.scrollWidth, box: page.clientWidth});
 }
 
+// an image's caption: its figure's (a notebook's figure cell), or the pwcore-caption block right after it (a
+// figure glued from another page, which myst-nb pastes as a bare image)
+const captionOf = img => {
+  const figure = img.closest('figure');
+  const caption = figure ? figure.querySelector('figcaption') : null;
+  if (caption) return caption.innerText.trim();
+  const next = img.nextElementSibling;
+  return next && next.classList.contains('pwcore-caption') ? next.innerText.trim() : '';
+};
 const images = [...article.querySelectorAll('img')].map(i => ({
-  src: i.src, section: heading(i), natural: i.naturalWidth, shown: Math.round(i.getBoundingClientRect().width * 10) / 10}));
+  src: i.src, section: heading(i), natural: i.naturalWidth, shown: Math.round(i.getBoundingClientRect().width * 10) / 10,
+  caption: captionOf(i)}));
 
 const cells = [];
 for (const table of article.querySelectorAll('table')) {
@@ -100,6 +113,9 @@ return {
   title: document.title,
   heading: h1 ? h1.textContent.replace(/#$/, '').trim() : null,
   text: document.querySelector('main').innerText,
+  // the page's text outside inline code (where a provenance table shows a parameter's value as written)
+  prose: (() => { const main = document.querySelector('main').cloneNode(true);
+                  main.querySelectorAll('code:not(pre code)').forEach(c => c.remove()); return main.textContent; })(),
   column: {left: Math.round(column.left), right: Math.round(column.right), width: Math.round(column.width)},
   sticking, hidden, images, cells,
 };
@@ -129,6 +145,13 @@ def test_no_raw_object_representation(measured, page):
     found = sorted({m.group(0) for m in RAW_REPRESENTATIONS.finditer(measured(page)["text"])})
     lines = [line.strip() for line in measured(page)["text"].splitlines() if RAW_REPRESENTATIONS.search(line)]
     assert not found, f"{page} shows {len(lines)} raw object representation(s) {found}, on the lines: {lines[:5]}"
+
+
+@pytest.mark.parametrize("page", book_pages())
+def test_no_python_dict_or_list_is_printed_as_code_prints_it(measured, page):
+    found = [m.group(0) for m in PYTHON_REPR.finditer(measured(page)["prose"])]
+    assert not found, (f"{page} prints {len(found)} Python dict(s) or list(s) as repr() does: {found[:3]}; say it in "
+                       f"words, or show it as a value in code")
 
 
 @pytest.mark.parametrize("page", book_pages())
@@ -172,6 +195,15 @@ def _dpi(path: Path) -> float:
     from PIL import Image
     with Image.open(path) as image:
         return float(image.info.get("dpi", (96, 96))[0])
+
+
+@pytest.mark.parametrize("page", book_pages())
+def test_every_figure_has_a_caption(measured, page):
+    bare = [f"{local_file(image['src']).name} in section \"{image['section']}\"" for image in measured(page)["images"]
+            if not image["caption"]]
+    assert not bare, (f"{page}: figure(s) without a caption (give the code cell `mystnb: figure: caption:` "
+                      f"metadata; a figure glued from another page: a `pwcore-caption` container after it):\n  "
+                      + "\n  ".join(bare))
 
 
 @pytest.mark.parametrize("page", book_pages())

@@ -188,3 +188,24 @@ def test_every_page_of_the_html_book_links_the_pdf(pdf, browser, html_dir):
         if [Path(link).resolve() for link in links] != [pdf.resolve()]:
             missing.append((page, links))
     assert not missing, f"pages without one visible link to {pdf.name}: {missing[:5]}"
+
+
+def outline_titles(reader) -> list:
+    """The titles of the PDF's outline (bookmarks), depth first."""
+    def walk(items):
+        for item in items:
+            yield from walk(item) if isinstance(item, list) else [item.title]
+    return list(walk(reader.outline))
+
+
+def test_no_bookmark_names_its_heading_twice(reader):
+    titles = outline_titles(reader)
+    assert len(titles) > 20, f"the PDF's outline has only {len(titles)} entries"
+    doubled = [t for t in titles if len(t) % 2 == 0 and t[:len(t) // 2] == t[len(t) // 2:]]
+    assert not doubled, f"{len(doubled)} of {len(titles)} bookmarks repeat their heading: {doubled[:5]}"
+
+
+def test_the_parameters_toggle_of_the_screen_is_not_printed(pdf):
+    text = subprocess.run([poppler("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    toggles = text.count("Hide the parameters") + text.count("Show the parameters")
+    assert not toggles, f"the screen's parameter toggle is printed {toggles} times (its box stays empty on paper)"

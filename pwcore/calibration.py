@@ -17,24 +17,17 @@ trains) says where the stacks train: here by default, or on a Dask cluster
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .experiments import PAPER_RESULTS, ExperimentConfig, config_run
-from .study import epochs_to_target
+from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
+from .study import epochs_to_target, grid_configs
 from .training import check_minibatch, train_runs
 
-RULES = ("evaluation", "epoch")
-RULE_NAMES = {"evaluation": "after every sub-step", "epoch": "once per epoch"}
-STATUSES = {
-    "calibrated": "GD takes the paper's epochs at the rates found",
-    "no single rate": "GD's count jumps over the paper's between rates as close as the tolerance",
-    "starts below target": "the initial loss is already below the target",
-    "not bracketed": "no rate bracketing the paper's count was found within the rounds allowed",
-}
+# The stopping rules PW's count is read under (pwcore.training.STOP_RULES), in the order a tie goes.
+READ_RULES = ("evaluation", "epoch")
 
 
 @dataclass
@@ -256,7 +249,7 @@ def _row(search: Search, initial_loss: float, pw: dict, tolerance: float) -> dic
            "intervals": "; ".join(_interval(a, b) for a, b in search.intervals())}
     candidates = []
     for (rate, reading), history in pw.items():
-        for rule in RULES:
+        for rule in READ_RULES:
             count = epochs_to_target(history, config.target, rule)
             if count is not None:
                 candidates.append((abs(count - paper["pw_epochs"]), rate, reading, rule, count))
@@ -268,7 +261,7 @@ def _row(search: Search, initial_loss: float, pw: dict, tolerance: float) -> dic
                bound_high=min((r for r in set(search.counts) | search.diverged if r > high), default=math.nan))
     for (rate, reading), history in pw.items():
         if rate in (low, high):
-            for rule in RULES:
+            for rule in READ_RULES:
                 row[f"pw_{reading}_{rule}_{'low' if rate == low else 'high'}"] = \
                     epochs_to_target(history, config.target, rule)
     row.update(pw_epochs=best[4] if best else None, pw_reading=best[2] if best else None,
@@ -291,7 +284,7 @@ COMBINATION_FIELDS = ("init", "seed", "am_input", "s", "margin", "scaling")  # w
 
 
 def calibration_grid(base: ExperimentConfig, grid: dict, search_dtype: str = "float32", confirm: int = 3,
-                     log=print, **options) -> list:
+                     log=print, executor=None, **options) -> list:
     """:func:`calibrate` every combination of ``grid`` (see :func:`pwcore.study.grid_configs`), ranked.
 
     The search runs in ``search_dtype`` (data loaded once per input scaling); the ``confirm`` best
@@ -304,23 +297,19 @@ def calibration_grid(base: ExperimentConfig, grid: dict, search_dtype: str = "fl
     list of dict
         One row per combination, ranked (:func:`ranked`).
     """
-    from .experiments import load_data
-    from .study import grid_configs
     configs = [config for _, config in grid_configs(replace(base, dtype=search_dtype), grid)]
     rows = []
     for scaling in dict.fromkeys(config.scaling for config in configs):
         group = [config for config in configs if config.scaling == scaling]
-        rows += calibrate(load_data(group[0]), group, log=log, **options)
+        rows += calibrate(load_data(group[0]), group, log=log, executor=executor, **options)
     rows = ranked(rows)
-    confirm_in_float64(base, [row for row in rows if row["status"] == "calibrated"][:confirm], log,
-                       options.get("executor"))
+    confirm_in_float64(base, [row for row in rows if row["status"] == "calibrated"][:confirm], log, executor)
     return rows
 
 
 def confirm_in_float64(base: ExperimentConfig, rows: list, log=print, executor=None) -> None:
     """Train GD and PW in float64 at each row's ``pw_rate`` (its reading, checked once per epoch) and add
     ``gd_epochs_float64`` and ``pw_epochs_float64`` (under the row's rule) to the rows, in place."""
-    from .experiments import load_data
     for row in rows:
         config = replace(base, dtype="float64", learning_rate=row["pw_rate"], algorithm2=row["pw_reading"],
                          stop_rule="epoch", max_epochs=2 * PAPER_RESULTS[base.dataset]["gd_epochs"],
@@ -347,7 +336,6 @@ def count_scan(base: ExperimentConfig, row: dict, width: float, n_points: int, l
         ``{"learning_rate", "gd_epochs", "pw_epochs"}`` per rate, ascending; None where the target was not
         reached within twice the paper's GD epochs.
     """
-    from .experiments import load_data
     centre = row["pw_rate"]
     rates = [float(rate) for rate in np.geomspace(centre / (1 + width), centre * (1 + width), n_points)]
     config = replace(base, dtype="float64", algorithm2=row["pw_reading"], stop_rule="epoch",
@@ -359,33 +347,6 @@ def count_scan(base: ExperimentConfig, row: dict, width: float, n_points: int, l
     return [{"learning_rate": rate, "gd_epochs": epochs_to_target(gd, config.target),
              "pw_epochs": epochs_to_target(pw, config.target, row["pw_rule"])}
             for rate, gd, pw in zip(rates, histories[:n_points], histories[n_points:])]
-
-
-def best_setting(output_name: str, folder=".") -> dict:
-    """The ExperimentConfig fields of the best combination a calibration page found, read back from its CSV
-    file ``folder/<output_name>_combinations.csv``: the combination, the rate where PW came nearest the
-    paper's count, that reading of Algorithm 2 and that stopping rule.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the calibration page has not been executed (its CSV file is missing).
-    ValueError
-        If its best combination is not calibrated.
-    """
-    import csv
-    from pathlib import Path
-    path = Path(folder) / f"{output_name}_combinations.csv"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: execute the calibration first "
-                                f"(python -m pwcore.book --only {output_name})")
-    with open(path, newline="") as file:
-        best = next(csv.DictReader(file))
-    if best["status"] != "calibrated":
-        raise ValueError(f"{path}: the best combination is {best['status']!r}, so there is no calibrated rate")
-    return {"learning_rate": float(best["pw_rate"]), "init": best["init"], "seed": int(best["seed"]),
-            "am_input": best["am_input"], "s": float(best["s"]), "margin": float(best["margin"]),
-            "scaling": best["scaling"], "algorithm2": best["pw_reading"], "stop_rule": best["pw_rule"]}
 
 
 def falls_steadily(scan: list) -> bool:
@@ -400,57 +361,6 @@ def _interval(low: float, high: float) -> str:
     if math.isnan(low):
         return "-"
     return f"{low:.6g}" if f"{low:.6g}" == f"{high:.6g}" else f"{low:.6g}-{high:.6g}"
-
-
-def _ratio_cell(ratio: float) -> str:
-    """GD/PW in the table, or why there is none (a count of 0 or none: the start is below the target, or
-    the combination was not calibrated)."""
-    return f"{ratio:.2f}" if math.isfinite(ratio) else "none: a count is 0 or missing"
-
-
-def _pair(first: str, second: str):
-    """A table column of two counts side by side, "121 / 97" ("-" for one not reached; None for neither)."""
-    def cell(row: dict):
-        a, b = row.get(first), row.get(second)
-        return None if a is None and b is None else f"{'-' if a is None else a} / {'-' if b is None else b}"
-    return cell
-
-
-def _spaced_interval(row: dict):
-    """The rate interval with spaces around its dash, so a narrow column can wrap it."""
-    interval = row.get("rate_interval")
-    return None if interval is None else re.sub(r"(\d)-(\d)", r"\1 – \2", str(interval))
-
-
-# The ranked table of a calibration page, narrow enough for the book's column (the browser tests check
-# that no table is wider): the open choices in one "combination" column, counts paired.
-TABLE_COLUMNS = [(lambda row: label(row), "combination", ""), ("initial_loss", "initial loss", ".4f"),
-                 ("status", "status", ""), (_spaced_interval, "rate(s) at GD's count", ""),
-                 (_pair("gd_epochs", "pw_epochs"), "GD / PW epochs", ""), ("pw_reading", "Alg. 2", ""),
-                 ("pw_rule", "loss checked", ""), ("ratio", "GD/PW", _ratio_cell),
-                 (_pair("gd_epochs_float64", "pw_epochs_float64"), "float64: GD / PW", "")]
-
-
-def label(row: dict) -> str:
-    """A short name of a row's combination, e.g. ``"course, cosine, s 1, margin 1, /255, seed 1"``."""
-    inputs = "/255" if row["scaling"] == "255" else "standardized"
-    return f"{row['init']}, {row['am_input']}, s {row['s']:g}, margin {row['margin']:g}, {inputs}, seed {row['seed']}"
-
-
-def summary(rows: list) -> dict:
-    """Counts of the statuses, the exact matches, and the best row (``rows`` ranked), for the page to glue."""
-    best = rows[0]
-    setting = label(best)
-    statuses = [row["status"] for row in rows]
-    return {"n_combinations": len(rows), "n_calibrated": statuses.count("calibrated"),
-            "n_below": statuses.count("starts below target"),
-            "n_other": len(rows) - statuses.count("calibrated") - statuses.count("starts below target"),
-            "n_exact": sum(row["exact"] for row in rows), "best_setting": setting,
-            "best_gd": best["gd_epochs"] if best["gd_epochs"] is not None else -1,
-            "best_pw": best["pw_epochs"] if best["pw_epochs"] is not None else -1,
-            "best_rate_low": best["rate_low"], "best_rate_high": best["rate_high"],
-            "best_reading": best["pw_reading"] or "-", "best_rule": RULE_NAMES.get(best["pw_rule"], "-"),
-            "best_ratio": best["ratio"]}
 
 
 def ranked(rows: list) -> list:

@@ -18,7 +18,7 @@ from .losses import make_loss
 from .metrics import accuracy
 from .network import Network
 from .optimizers import make_optimizer
-from .training import STOP_RULES, Run, check_minibatch, train_runs
+from .training import Run, _check_train_arguments, check_minibatch, train_runs
 
 # The paper's reported numbers (Figures 2-4 and their text).
 PAPER_RESULTS = {
@@ -26,13 +26,13 @@ PAPER_RESULTS = {
     "cifar10": {"target": 3.23, "gd_epochs": 121, "gd_seconds": 462, "pw_epochs": 97, "pw_seconds": 359},
     "mnist": {"target": 3.248, "gd_epochs": 195, "gd_seconds": 282, "pw_epochs": 139, "pw_seconds": 227},
 }
-AM_INPUTS = ("sigmoid", "cosine")
+AM_INPUTS = ("sigmoid", "cosine")  # what AM-softmax is applied to (design.md open question 6)
 
 
 def paper_seconds_per_epoch_ratio(dataset: str) -> float:
     """The paper's own cost of a PW epoch over a GD epoch: its seconds over its epochs, PW over GD."""
     paper = PAPER_RESULTS[dataset]
-    return (paper["pw_seconds"] / paper["pw_epochs"]) / (paper["gd_seconds"] / paper["gd_epochs"])  # what AM-softmax is applied to (design.md open question 6)
+    return (paper["pw_seconds"] / paper["pw_epochs"]) / (paper["gd_seconds"] / paper["gd_epochs"])
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,7 @@ class ExperimentConfig:
     def __post_init__(self):
         if self.am_input not in AM_INPUTS:
             raise ValueError(f"unknown AM-softmax input {self.am_input!r}: choose one of {AM_INPUTS}")
-        if self.stop_rule not in STOP_RULES:
-            raise ValueError(f"unknown stopping rule {self.stop_rule!r}: choose one of {STOP_RULES}")
+        _check_train_arguments(self.target, self.max_epochs, self.stop_rule)  # as train() would, but at once
         if self.scaling not in SCALINGS:
             raise ValueError(f"unknown input scaling {self.scaling!r}: choose one of {SCALINGS}")
         resolve_dtype(self.dtype)

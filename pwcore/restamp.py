@@ -14,7 +14,13 @@ dataset, dtype, loss reading, optimizers, full batch or mini-batch; the cheapest
 every one agrees does it re-stamp every stale entry: the same result under the key of the code now, its
 ``made`` saying ``re-stamped``, from which key, when, and on which sample. Nothing is re-stamped silently::
 
-    python -m pwcore.restamp [--root results] [--dry-run]
+    python -m pwcore.restamp [--root results] [--stacks .stacks] [--dry-run]
+
+With ``--stacks`` the sample trains through :class:`pwcore.resume.Resumable` over that folder: a stack
+kept there by the sweep that first computed an entry is read back instead of trained again. Its key
+holds the code of training's numerical path, so this is sound for a change above training (a sweep's
+logic, a module the sweep imports); after a change on training's path no stack matches and the sample
+trains in full. The entries re-stamped say how many of the sample's stacks were read back.
 """
 from __future__ import annotations
 
@@ -79,18 +85,26 @@ def _as_field(value, field):
     return tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
 
 
-def recompute(entry: dict):
-    """The result of the call ``entry`` records, computed now, encoded as the store encodes it."""
+def recompute(entry: dict, executor=None):
+    """The result of the call ``entry`` records, computed now, encoded as the store encodes it; ``executor``
+    (if the function takes one) says where its stacks train."""
     function = function_of(entry)
     arguments = rebuild_arguments(entry)
     if "log" in _parameters(function):
         arguments["log"] = QUIET
+    if executor is not None and _takes_executor(function):
+        arguments["executor"] = executor
     return encode(function(**arguments))
 
 
 def _parameters(function) -> list:
     import inspect
     return list(inspect.signature(function).parameters)
+
+
+def _takes_executor(function) -> bool:
+    """Whether ``function`` takes an ``executor`` (says where its stacks train)."""
+    return "executor" in _parameters(function)
 
 
 def differences(stored, found, where: str = "result") -> list:
@@ -132,12 +146,16 @@ def sample(entries: dict) -> list:
     return sorted(path for _, path in chosen.values())
 
 
-def restamp(root, dry_run: bool = False, log=print) -> bool:
+def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
     """Re-stamp the entries under ``root`` that only their code made stale, if a sample recomputes to them.
+
+    ``stacks``: a folder of kept stacks (:class:`pwcore.resume.Resumable`) the sample reads back where it can.
 
     Returns True if every such entry was re-stamped (or none was stale), False if the sample disagreed or
     an entry is stale for another reason (then nothing is re-stamped).
     """
+    if stacks is not None and not Path(stacks).is_dir():
+        raise FileNotFoundError(f"--stacks {stacks}: no such folder of kept stacks (the book keeps them in .stacks)")
     stale = stale_entries(root)
     code_only = {path: read_entry(path) for path, reason in stale.items() if reason.startswith("the code of")}
     others = {path: reason for path, reason in stale.items() if path not in code_only}
@@ -153,10 +171,12 @@ def restamp(root, dry_run: bool = False, log=print) -> bool:
         for path in chosen:
             log(f"  would recompute {path}")
         return False
+    from .resume import Resumable
+    executor = None if stacks is None else Resumable(stacks)
     disagreements = []
     for path in chosen:
         started = time.perf_counter()
-        found = differences(code_only[path]["result"], recompute(code_only[path]))
+        found = differences(code_only[path]["result"], recompute(code_only[path], executor))
         log(f"  {path.name[:12]} ({code_only[path]['function']}): "
             f"{'agrees' if not found else f'{len(found)} difference(s)'} in {time.perf_counter() - started:.0f} s")
         disagreements += [f"{path}: {line}" for line in found]
@@ -171,18 +191,30 @@ def restamp(root, dry_run: bool = False, log=print) -> bool:
         key = sha256(canonical({"function": entry["function"], "arguments": entry["arguments"], "code": code}))
         made = {"how": "re-stamped", "when": when, "from_key": entry["key"], "computed": entry["made"],
                 "sample": keys, "sample_machine": machine()}
+        if executor is not None:
+            full = [code_only[path]["key"] for path in chosen if not _takes_executor(function_of(code_only[path]))]
+            made["sample_stacks"] = {"folder": str(stacks), "read": executor.read, "trained": executor.trained,
+                                     "recomputed_in_full": full}
         write_entry(path.parent / f"{key}.json", {**entry, "format": FORMAT, "key": key, "code": code, "made": made})
         path.unlink()
-    log(f"re-stamped {len(code_only)} stored result(s) on a sample of {len(chosen)}")
+    read = "" if executor is None else (f" ({executor.read} of its stacks read back, {executor.trained} trained; "
+                                        f"results whose function takes no executor recomputed in full)")
+    log(f"re-stamped {len(code_only)} stored result(s) on a sample of {len(chosen)}{read}")
     return True
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=Path("results"), help="the store's folder (default: results)")
+    parser.add_argument("--stacks", type=Path, help="read back the sample's stacks kept in this folder "
+                        "(pwcore.resume), e.g. .stacks: sound when training's code is unchanged")
     parser.add_argument("--dry-run", action="store_true", help="say what would be recomputed, and stop")
     args = parser.parse_args(argv)
-    return 0 if restamp(args.root, args.dry_run) else 1
+    try:
+        return 0 if restamp(args.root, args.dry_run, stacks=args.stacks) else 1
+    except FileNotFoundError as error:
+        print(f"pwcore.restamp: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

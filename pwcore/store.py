@@ -35,7 +35,6 @@ import json
 import math
 import os
 import platform
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -43,6 +42,8 @@ from pathlib import Path
 import numpy as np
 
 from .network import Network
+from .files import replaced_atomically
+from .hardware import blas
 from .sources import code_digest, module_files
 
 FORMAT = 1
@@ -334,28 +335,15 @@ def read_entry(path: Path, key: str | None = None) -> dict:
 
 
 def write_entry(path: Path, entry: dict) -> None:
-    """Write ``entry`` to ``path`` atomically: a temporary file in the same folder, synced, then renamed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(json.dumps(entry, indent=1, sort_keys=True, allow_nan=False))
-            file.write("\n")
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write ``entry`` to ``path`` atomically (:func:`pwcore.files.replaced_atomically`)."""
+    with replaced_atomically(path) as file:
+        file.write(json.dumps(entry, indent=1, sort_keys=True, allow_nan=False))
+        file.write("\n")
 
 
 def machine() -> str:
     """This machine's processor, cores and BLAS kernel, e.g. ``"x86_64, 2 cores, openblas SkylakeX (2 threads)"``."""
-    from threadpoolctl import threadpool_info
-    blas = [f"{pool.get('internal_api')} {pool.get('architecture', '?')} ({pool.get('num_threads')} threads)"
-            for pool in threadpool_info() if pool.get("user_api") == "blas"]
-    return f"{platform.machine()}, {os.cpu_count()} cores, " + (", ".join(blas) or "no BLAS found")
+    return f"{platform.machine()}, {os.cpu_count()} cores, {blas(with_version=False)}"
 
 
 def _qualified(cls) -> str:

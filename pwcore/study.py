@@ -406,46 +406,6 @@ def supported_claim(interval: dict) -> str:
     return CLAIMS[2]
 
 
-GLUE_KEYS = {"gd": "gd", "pw": "pw", CONTROL: "control"}  # an optimizer's name in glue names
-RATIO_GLUE = {"gd": "tuned", CONTROL: "control"}  # the prefix of its ratios to PW: tuned_epoch_ratio, ...
-
-
-def sweep_glue(rows: list, summary: list, comparisons: list, shared_rate: float, quantity: str) -> dict:
-    """What a learning-rate page glues about ``quantity``, as plain Python values (-1 or NaN where absent).
-
-    For ``"epochs"``, per optimizer key ``k`` of :data:`GLUE_KEYS`: ``tuned_k_lr`` (best rate),
-    ``tuned_k_epochs`` (median whole epochs there), ``tuned_k_interior`` ("yes"/"no"), ``shared_k_epochs``
-    (median whole epochs at ``shared_rate``, -1 if it was not run or its median missed), and ``n_seeds``.
-    For ``"seconds"``: ``tuned_k_seconds`` (median seconds at the best rate). For both, per comparison
-    of ``comparisons`` (:func:`paired_comparisons`) of that quantity: ``<prefix>_<epoch|time>_ratio`` with
-    ``_low``, ``_high``, ``_n`` and ``_claim``, the prefix from :data:`RATIO_GLUE` (GD/PW: ``tuned``).
-    """
-    if quantity not in QUANTITIES:
-        raise ValueError(f"unknown quantity {quantity!r}: choose one of {sorted(QUANTITIES)}")
-    values = {"n_seeds": summary[0]["n_seeds"]} if quantity == "epochs" else {}
-    for entry in summary:
-        key = GLUE_KEYS[entry["optimizer"]]
-        if quantity == "seconds":
-            values[f"tuned_{key}_seconds"] = _or(entry["median_seconds"], math.nan)
-            continue
-        shared = [m for m in rate_medians(rows, entry["optimizer"]) if m["learning_rate"] == shared_rate]
-        values.update({f"tuned_{key}_lr": _or(entry["best_rate"], math.nan),
-                       f"tuned_{key}_epochs": _or(entry["median_epochs"], -1),
-                       f"tuned_{key}_interior": "yes" if entry["interior"] else "no",
-                       f"shared_{key}_epochs": _or(shared[0]["median_epochs"] if shared else None, -1)})
-    for comparison in comparisons:
-        if comparison["quantity"] == quantity:
-            name = f"{RATIO_GLUE[comparison['numerator']]}_{'epoch' if quantity == 'epochs' else 'time'}_ratio"
-            values.update({name: comparison["mean"], f"{name}_low": comparison["low"],
-                           f"{name}_high": comparison["high"], f"{name}_n": comparison["n"],
-                           f"{name}_claim": comparison["claim"]})
-    return values
-
-
-def _or(value, default):
-    return default if value is None else value
-
-
 def _check_optimizers(names) -> tuple:
     names = tuple(names)
     unknown = [name for name in names if name not in KNOWN]
@@ -502,26 +462,3 @@ def per_epoch_cost(history) -> dict:
     return {"seconds": float(history.eval_seconds[-1] / epochs), "flops": float(history.eval_flops[-1] / epochs)}
 
 
-def setup(dataset: str, calibrated_from: str | None = None, **settings):
-    """The base configuration of a study notebook and its data, with one printed line saying what they are.
-
-    ``settings`` are :class:`~pwcore.experiments.ExperimentConfig` fields; None keeps the paper's default.
-    ``calibrated_from`` names an executed calibration page (beside the notebook) whose best setting
-    (:func:`pwcore.calibration.best_setting`) replaces the settings it fixes.
-
-    Returns
-    -------
-    config : ExperimentConfig
-    data : pwcore.data.Dataset
-    """
-    if calibrated_from:
-        from .calibration import best_setting
-        settings.update(best_setting(calibrated_from))
-        print(f"the best setting of {calibrated_from}: {settings}")
-    config = ExperimentConfig.paper(dataset, **settings)
-    data = load_data(config)
-    loss = "" if data.n_classes == 2 else f", AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"
-    scaling = "" if config.scaling == "255" else ", inputs standardized per feature"
-    print(f"{dataset}: target {config.target:g}, up to {config.max_epochs} epochs, learning rate "
-          f"{config.learning_rate:g}, {config.init} initialization, seed {config.seed}{loss}{scaling}")
-    return config, data

@@ -45,3 +45,14 @@ def myst_notebook(parameters: str, code: str) -> str:
         f"```{{code-cell}} ipython3\n:tags: [parameters]\n\n{parameters}\n```\n\n"
         f"```{{code-cell}} ipython3\n{code}\n```\n"
     )
+
+
+def glued_outputs(notebook: dict) -> dict:
+    """The values a notebook (its JSON as a dict) glued with myst-nb: ``{name: output data by MIME type}``."""
+    found = {}
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                found[name] = output["data"]
+    return found

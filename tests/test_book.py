@@ -9,7 +9,7 @@ from test_pages import toc_files
 from pwcore.book import cli, html
 from pwcore.book.execution import execute
 from pwcore.book.plan import SELECTED, plan
-from pwcore.book.runs import Run, execution_order, load_runs, parameter_names
+from pwcore.book.runs import PageRun, execution_order, load_runs, parameter_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,23 +45,25 @@ def test_a_missing_template_is_named(tmp_path):
 TEMPLATE = myst_notebook("value = 1", 'assert value > 0, "value must be positive"\nprint(value * 2)')
 
 
-def test_execute_writes_the_notebook_with_parameters(tmp_path):
+def test_execute_writes_the_notebook_with_parameters_and_no_kernel_warning(tmp_path, capfd):
     template = tmp_path / "t.md"
     template.write_text(TEMPLATE)
-    path = execute(Run("demo", template, {"value": 21}), tmp_path / "out")
+    path = execute(PageRun("demo", template, {"value": 21}), tmp_path / "out")
     assert path.name == "demo.ipynb" and "42" in path.read_text()
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["demo.ipynb"]
+    printed = capfd.readouterr()
+    assert "WARNING" not in printed.out + printed.err  # the kernel's own stderr included (file descriptor 2)
 
 
 def test_a_template_with_an_output_name_parameter_is_given_the_run_s_name(tmp_path):
     template = tmp_path / "t.md"
     template.write_text(myst_notebook('output_name = "template"',
                                       'import pathlib\npathlib.Path(output_name + "_rows.csv").write_text("a\\n1\\n")'))
-    execute(Run("demo", template, {}), tmp_path / "out")
+    execute(PageRun("demo", template, {}), tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["demo.ipynb", "demo_rows.csv"]  # written beside it
     plain = tmp_path / "plain.md"
     plain.write_text(TEMPLATE)
-    assert "output_name" not in execute(Run("plain", plain, {"value": 1}), tmp_path / "out").read_text()
+    assert "output_name" not in execute(PageRun("plain", plain, {"value": 1}), tmp_path / "out").read_text()
 
 
 def test_a_failing_execution_keeps_the_previous_notebook(tmp_path):
@@ -71,7 +73,7 @@ def test_a_failing_execution_keeps_the_previous_notebook(tmp_path):
     out.mkdir()
     (out / "demo.ipynb").write_text("previous version")
     with pytest.raises(Exception, match="value must be positive"):
-        execute(Run("demo", template, {"value": -1}), out)
+        execute(PageRun("demo", template, {"value": -1}), out)
     assert (out / "demo.ipynb").read_text() == "previous version"
     assert [p.name for p in out.iterdir()] == ["demo.ipynb"]  # no temporary left behind
 
@@ -98,7 +100,7 @@ def test_an_executed_notebook_carries_its_timing_and_machine(tmp_path):
     from pwcore.book.timings import read_timing
     template = tmp_path / "t.md"
     template.write_text(TEMPLATE)
-    timing = read_timing(execute(Run("demo", template, {"value": 21}), tmp_path / "out"))
+    timing = read_timing(execute(PageRun("demo", template, {"value": 21}), tmp_path / "out"))
     assert timing.name == "demo" and timing.seconds > 0 and timing.ended >= timing.started
     assert timing.machine == machine_description()
 
@@ -160,3 +162,37 @@ def test_the_core_modules_never_import_the_book_layer():
                     f"{path.relative_to(ROOT)} imports the book layer (pwcore.book): move the code it needs into core"
             elif isinstance(node, ast.Import):
                 assert not any(alias.name.startswith("pwcore.book") for alias in node.names), path
+
+
+def _imports_of(path: Path) -> set:
+    """The pwcore modules (files) that ``path`` imports directly, its package's ``__init__`` aside."""
+    from pwcore.sources import _files_run_by, imported_names
+    package_dir = ROOT / "pwcore"
+    module = ".".join(("pwcore", *path.relative_to(package_dir).with_suffix("").parts))
+    names = imported_names(path.read_text(), "pwcore", module, path.name == "__init__.py")
+    return {found for name in names for _, found in _files_run_by(name, package_dir)
+            if found.name != "__init__.py" and found != path}
+
+
+def test_no_two_modules_of_pwcore_import_each_other_even_through_others():
+    files = sorted((ROOT / "pwcore").rglob("*.py"))
+    graph = {path: _imports_of(path) for path in files}
+    for start in files:
+        seen, pending = set(), list(graph[start])
+        while pending:
+            path = pending.pop()
+            assert path != start, f"{start.relative_to(ROOT)} imports itself through its imports: break the cycle"
+            if path not in seen:
+                seen.add(path)
+                pending += graph.get(path, ())
+
+
+@pytest.mark.parametrize("template, runs_only_with_it", [
+    ("study_calibration", "calibration.py"), ("beyond", "beyond.py"), ("study_learning_rate", "book/sweeps.py")])
+def test_a_page_s_fingerprint_covers_what_it_runs_and_not_what_other_pages_run(template, runs_only_with_it):
+    from pwcore.book.imports import template_modules
+    covered = {path.stem: [p.relative_to(ROOT / "pwcore").as_posix() for p in template_modules(path, ROOT / "pwcore")]
+               for path in (ROOT / "notebooks").glob("*.md")}
+    assert runs_only_with_it in covered[template]
+    assert [name for name, modules in covered.items() if runs_only_with_it in modules] == [template]
+    assert not {"study.py", "calibration.py"} & set(covered["figure1"] + covered["regeneration"])

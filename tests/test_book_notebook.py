@@ -3,9 +3,8 @@ import re
 from pathlib import Path
 
 
-from pwcore import study
 from pwcore.book import notebook
-from pwcore.book.notebook import Page, settings, setup
+from pwcore.book.notebook import Page, configured, settings, setup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,11 +25,11 @@ def test_a_page_without_a_dataset_shows_only_its_own_parameters(monkeypatch):
     assert "n_layers=4" in table and "notebooks/figure1.md" in table and "| data " not in table
 
 
-def test_setup_gives_what_study_setup_gives_from_the_same_parameters(shared_data, monkeypatch, capsys):
+def test_setup_gives_what_configured_gives_from_the_same_parameters(shared_data, monkeypatch, capsys):
     monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
     namespace = {"dataset": "cat", "learning_rate": 0.01, "max_epochs": 5, "target": None, "calibrated_from": None}
     page = setup("experiment", namespace)
-    config, data = study.setup("cat", None, learning_rate=0.01, max_epochs=5)
+    config, data = configured("cat", None, learning_rate=0.01, max_epochs=5)
     assert page.config == config and page.data.meta == data.meta and page.paper["gd_epochs"] == 2243
     first, second = capsys.readouterr().out.splitlines()
     assert first == second and "learning rate 0.01" in first

@@ -1,11 +1,11 @@
 """The learning-rate calibration: the search on synthetic count functions, and the method on the cat data."""
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from pwcore import calibration
+from pwcore.book import calibration as calibration_page
 from pwcore.calibration import Search, next_rates
 from pwcore.experiments import ExperimentConfig
 
@@ -68,6 +68,7 @@ def cat():
     return load_data(ExperimentConfig.paper("cat"))
 
 
+@pytest.mark.slow
 def test_on_cat_the_interval_around_the_starting_rate_is_bracketed_and_pw_read_there(cat):
     """A reduced goal: the count the course's rate gives at target 0.6; the search starts there."""
     from pwcore.experiments import config_run
@@ -81,7 +82,7 @@ def test_on_cat_the_interval_around_the_starting_rate_is_bracketed_and_pw_read_t
     assert row["rate_low"] <= 0.0075 <= row["rate_high"]
     assert row["bound_low"] < row["rate_low"] and row["rate_high"] < row["bound_high"]
     assert row["bound_high"] / row["bound_low"] - 1 <= 3 * 0.01
-    at_course_rate = {epochs_to_target(pw, 0.6, rule) for rule in calibration.RULES}
+    at_course_rate = {epochs_to_target(pw, 0.6, rule) for rule in calibration.READ_RULES}
     if row["rate_low"] == 0.0075:
         assert {row["pw_prose_evaluation_low"], row["pw_prose_epoch_low"]} == at_course_rate
 
@@ -108,7 +109,7 @@ def test_best_setting_reads_the_best_row_back_from_the_csv(tmp_path):
             {"status": "not bracketed", "pw_rate": 0.1, "init": "course", "seed": 1, "am_input": "sigmoid", "s": 1.0,
              "margin": 1.0, "scaling": "255", "pw_reading": None, "pw_rule": None}]
     report.write_csv_files({"combinations": rows}, "calibration_x", tmp_path)
-    setting = calibration.best_setting("calibration_x", tmp_path)
+    setting = calibration_page.best_setting("calibration_x", tmp_path)
     assert setting == {"learning_rate": 0.000359, "init": "glorot", "seed": 2, "am_input": "cosine", "s": 2.0,
                        "margin": 0.5, "scaling": "standardized", "algorithm2": "printed", "stop_rule": "epoch"}
     ExperimentConfig.paper("mnist", **setting)  # every field is valid
@@ -117,10 +118,10 @@ def test_best_setting_reads_the_best_row_back_from_the_csv(tmp_path):
 def test_best_setting_says_what_to_run_when_the_calibration_is_missing_or_failed(tmp_path):
     from pwcore.book import report
     with pytest.raises(FileNotFoundError, match="python -m pwcore.book --only nowhere"):
-        calibration.best_setting("nowhere", tmp_path)
+        calibration_page.best_setting("nowhere", tmp_path)
     report.write_csv_files({"combinations": [{"status": "not bracketed"}]}, "failed", tmp_path)
     with pytest.raises(ValueError, match="not bracketed"):
-        calibration.best_setting("failed", tmp_path)
+        calibration_page.best_setting("failed", tmp_path)
 
 
 def test_falls_steadily():
@@ -128,3 +129,9 @@ def test_falls_steadily():
     assert calibration.falls_steadily(scan([None, 200, 195, 195, 190]))
     assert not calibration.falls_steadily(scan([2243, 1939, 2243]))
     assert not calibration.falls_steadily(scan([190, None]))
+
+
+def test_a_combination_is_named_without_a_loss_reading_on_the_binary_task():
+    row = {"init": "course", "am_input": "sigmoid", "s": 1.0, "margin": 1.0, "scaling": "255", "seed": 1}
+    assert calibration_page.label({**row, "dataset": "cat"}) == "course, /255, seed 1"
+    assert calibration_page.label({**row, "dataset": "mnist"}) == "course, sigmoid, s 1, margin 1, /255, seed 1"

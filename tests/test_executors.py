@@ -7,8 +7,10 @@ differently from here (its arrays arrive by pickle, laid out anew; OpenBLAS's Sk
 other paths), so losses and weights are compared at the tolerance of tests/tolerance.py, counts exactly.
 """
 import json
+import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,3 +145,26 @@ def test_an_interrupted_cluster_sweep_says_its_runs_went_to_the_cluster():
     so_far.cluster = "tcp://10.0.0.5:8786"
     assert so_far.lines() == [f"{name}: 3 run(s) sent to the Dask cluster at tcp://10.0.0.5:8786, which reports no "
                               f"progress (its tasks may still be running)" for name in ("gd", "pw")]
+
+
+def test_the_source_digest_covers_every_python_file_of_the_package_and_only_them(tmp_path):
+    import shutil
+    import subprocess
+    package = Path(executors.__file__).resolve().parent
+    shutil.copytree(package, tmp_path / "pwcore", ignore=shutil.ignore_patterns("__pycache__"))
+
+    def digest():
+        command = [sys.executable, "-c", "import pwcore.executors as e; print(e.source_digest())"]
+        return subprocess.run(command, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path)},
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    assert digest() == executors.source_digest()
+    files = sorted((tmp_path / "pwcore").rglob("*.py"))
+    seen = {digest()}
+    for path in (files[0], files[len(files) // 2], files[-1], tmp_path / "pwcore" / "data" / "formats.py"):
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# changed\n")
+        seen.add(digest())
+        path.write_bytes(original)
+    (tmp_path / "pwcore" / "notes.txt").write_text("not code")
+    assert digest() == executors.source_digest() and len(seen) == 5

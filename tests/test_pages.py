@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
+from conftest import glued_outputs
 from pwcore.book import figcheck, pages, report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,14 +201,14 @@ def test_a_table_never_prints_a_bare_nan():
 
 
 def test_the_calibration_ratio_says_why_it_is_missing():
-    from pwcore.calibration import TABLE_COLUMNS
+    from pwcore.book.calibration import TABLE_COLUMNS
     fmt = dict((key, fmt) for key, _, fmt in TABLE_COLUMNS if isinstance(key, str))["ratio"]
     assert fmt(1.25) == "1.25" and "count" in fmt(float("nan"))
 
 
 def test_the_calibration_table_pairs_counts_and_spaces_intervals():
     import csv
-    from pwcore.calibration import TABLE_COLUMNS
+    from pwcore.book.calibration import TABLE_COLUMNS
     rows = list(csv.DictReader((GENERATED / "study_calibration_cifar10_combinations.csv").open()))[:2]
     for row in rows:  # the CSV's strings, as the page's rows would hold them
         for key in ("initial_loss", "s", "margin"):
@@ -218,19 +219,18 @@ def test_the_calibration_table_pairs_counts_and_spaces_intervals():
     header, rule, first = text.splitlines()[:3]
     assert header.count("|") == len(TABLE_COLUMNS) + 1 and "combination" in header
     assert "course, cosine, s 1, margin 1, /255, seed 1" in first
-    assert "0.00172936 – 0.00174016" in first and "121 / 97" in first and "121 / -" in first
+    low, high = (f"{float(rows[0][key]):.6g}" for key in ("rate_low", "rate_high"))
+    assert f"{low} – {high}" in first and f"{rows[0]['gd_epochs']} / {rows[0]['pw_epochs']}" in first
+    assert f"{rows[0]['gd_epochs_float64']} / -" in first
 
 
 # --- the reproduce page's checksum tables ----------------------------------------------------------------------
 
 
 def _recorded_checksums(name):
-    notebook = json.loads((GENERATED / f"{name}.ipynb").read_text())
-    for cell in notebook["cells"]:
-        for output in cell.get("outputs", []):
-            if output.get("metadata", {}).get("scrapbook", {}).get("name") == "data_checksums":
-                return output["data"]["application/papermill.record/text/markdown"]
-    raise AssertionError(f"{name} recorded no data_checksums")
+    glued = glued_outputs(json.loads((GENERATED / f"{name}.ipynb").read_text()))
+    assert "data_checksums" in glued, f"{name} recorded no data_checksums"
+    return glued["data_checksums"]["application/papermill.record/text/markdown"]
 
 
 def test_the_reproduce_page_lists_the_files_the_experiments_read():
@@ -240,3 +240,10 @@ def test_the_reproduce_page_lists_the_files_the_experiments_read():
         assert _recorded_checksums(name) in text, f"reproduce.md does not show the files {name} read"
     for relpath, checksum in re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|$", text, flags=re.M):
         assert FILES[relpath].known_hash == checksum, f"{relpath}: reproduce.md says {checksum}"
+
+
+def test_the_calibration_table_s_legend_says_what_each_status_shown_means():
+    from pwcore.book.calibration import status_legend
+    legend = status_legend([{"status": "calibrated"}, {"status": "starts below target"}, {"status": "calibrated"}])
+    assert legend.count("*calibrated*") == 1 and "already below the target" in legend
+    assert "not bracketed" not in legend

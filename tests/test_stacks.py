@@ -217,6 +217,26 @@ def test_stack_sizes_split_runs_to_fit_memory():
         stack_sizes(10, net, m, available=int(0.5 * one / MEMORY_SHARE))
 
 
+@pytest.mark.parametrize("sizes, m, n_runs, name", [((100, 20, 7, 5, 1), 4000, 4, "gd"),
+                                                    ((300, 20, 7, 5, 1), 8000, 3, "pw"),
+                                                    ((100, 20, 7, 5, 1), 8000, 8, "pw")])
+def test_a_stack_s_estimated_footprint_bounds_its_measured_peak_closely(sizes, m, n_runs, name):
+    """The estimate is an upper bound on the memory a stack's training allocates (NumPy's arrays, as
+    tracemalloc sees them), and not a loose one: measured 0.62-0.65 of it here, as 0.49-0.50 on MNIST."""
+    import tracemalloc
+    from pwcore import make_optimizer
+    net, X, y = small_problem(sizes, m=m)
+    runs = [Run(net.copy(), BinaryCrossEntropy(), make_optimizer(name, 0.01), None, 3) for _ in range(n_runs)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        train_runs(runs, X, y, batch_size=n_runs, n_parts=1)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert 0.4 < peak / stack_bytes(net, m, n_runs) <= 1.0
+
+
 @pytest.mark.parametrize("batch_size", [0, -1, 1.5, True, "2"])
 def test_bad_batch_sizes_are_refused(batch_size):
     net, X, y = small_problem()

@@ -226,16 +226,17 @@ def test_stale_entries_name_changed_code_edited_keys_and_vanished_functions(tmp_
     assert "does not parse" in store.stale_entries(tmp_path)[path]
 
 
-def _stale_by_code(path):
-    """Rewrite the entry at ``path`` as if another version of training.py had computed it (a consistent record)."""
+def _stale_by_code(path, module="training.py"):
+    """Rewrite the entry at ``path`` as if another version of ``module`` had computed it (a consistent record)."""
     entry = json.loads(path.read_text())
-    entry["code"]["training.py"] = "0" * 64
+    entry["code"][module] = "0" * 64
     entry["key"] = store.sha256(store.canonical({k: entry[k] for k in ("function", "arguments", "code")}))
     path.unlink()
     (path.parent / f"{entry['key']}.json").write_text(json.dumps(entry))
     return entry
 
 
+@pytest.mark.slow
 def test_a_refactor_that_changes_no_number_is_re_stamped_on_a_sample(tmp_path, shared_data, monkeypatch):
     from pwcore import restamp
     from pwcore.experiments import load_data
@@ -259,6 +260,29 @@ def test_a_refactor_that_changes_no_number_is_re_stamped_on_a_sample(tmp_path, s
     assert again.used[0]["how"] == "read"
 
 
+@pytest.mark.slow
+def test_a_refactor_above_training_is_re_stamped_on_stacks_read_back(tmp_path, shared_data, monkeypatch):
+    from pwcore import restamp
+    from pwcore.experiments import load_data
+    monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=40)
+    results, stacks = Store(tmp_path / "results", log=QUIET), tmp_path / "stacks"
+    first = Resumable(stacks)
+    results.compute(study.seed_study, load_data(base), base, [1, 2], ignore=("log", "executor"), log=QUIET,
+                    executor=first)
+    (path,) = (tmp_path / "results" / "pwcore.study.seed_study").glob("*.json")
+    _stale_by_code(path, "study.py")
+    lines = []
+    assert restamp.restamp(tmp_path / "results", log=lines.append, stacks=stacks)
+    assert f"({first.trained} of its stacks read back, 0 trained;" in lines[-1] and first.trained > 0
+    (path,) = (tmp_path / "results" / "pwcore.study.seed_study").glob("*.json")
+    assert read_entry(path)["made"]["sample_stacks"] == {"folder": str(stacks), "read": first.trained, "trained": 0,
+                                                        "recomputed_in_full": []}
+    with pytest.raises(FileNotFoundError, match="no such folder of kept stacks"):
+        restamp.restamp(tmp_path / "results", stacks=tmp_path / "nowhere")
+
+
+@pytest.mark.slow
 def test_a_sample_that_disagrees_re_stamps_nothing(tmp_path, shared_data, monkeypatch):
     from pwcore import restamp
     from pwcore.experiments import load_data
@@ -303,6 +327,8 @@ def test_a_page_says_how_it_had_each_stored_result(tmp_path):
     assert rows[1] == ("| `rate_sweep` | `bbbbbbbb` | read; re-stamped 2026-12-05 after a sample of 2 agreed "
                        "| 2026-12-01 09:00 | x86_64, Haswell | 38 s |")
     assert [computing_seconds(entry) for entry in used.used] == [1272.7, 38.2]
+    used.used[1]["made"]["sample_stacks"] = {"folder": ".stacks", "read": 12, "trained": 0, "recomputed_in_full": []}
+    assert "after a sample of 2 agreed (its kept stacks read back) |" in store_table(used)
 
 
 def test_computed_bypassed_and_read_results_come_in_the_same_order(tmp_path, monkeypatch):
@@ -313,3 +339,15 @@ def test_computed_bypassed_and_read_results_come_in_the_same_order(tmp_path, mon
     monkeypatch.setenv(store.BYPASS, "1")
     bypassed = Store(tmp_path, log=QUIET).compute(plain.accounting, data, base)
     assert list(fresh) == list(read) == list(bypassed) == sorted(fresh)  # the files' order, whichever way
+
+
+def test_the_sample_trains_through_the_kept_stacks_wherever_a_function_takes_an_executor(monkeypatch):
+    from pwcore import calibration, plain, restamp
+    assert restamp._takes_executor(study.seed_study) and restamp._takes_executor(calibration.calibration_grid)
+    assert not restamp._takes_executor(plain.experiment)
+    passed = []
+    monkeypatch.setattr(restamp, "function_of", lambda entry: lambda log=print, executor=None: passed.append(executor))
+    monkeypatch.setattr(restamp, "rebuild_arguments", lambda entry: {})
+    kept = object()
+    restamp.recompute({"function": "x.y"}, kept)
+    assert passed == [kept]

@@ -10,7 +10,7 @@ from pwcore import BinaryCrossEntropy, PositionWise, train, train_runs
 from pwcore.data import Dataset
 from pwcore.experiments import PAPER_RESULTS, ExperimentConfig, config_run
 from pwcore import study
-from pwcore.book import report
+from pwcore.book import report, sweeps
 from tolerance import same_float
 from conftest import small_problem
 
@@ -60,7 +60,21 @@ def test_reproduction_grid_rows():
         for rule in ("evaluation", "epoch"):
             assert isinstance(r[f"gd_{rule}"], int) and isinstance(r[f"pw_{rule}"], int), (r, rule)
         assert r["gd_evaluation"] <= r["gd_epoch"] and r["pw_evaluation"] <= r["pw_epoch"] <= r["gd_epoch"]
-    assert not any(r["exact_evaluation"] or r["exact_epoch"] for r in rows)
+    assert not any(r["exact_evaluation"] or r["exact_epoch"] for r in rows)  # the paper's 2243 / 881: out of reach
+
+
+def test_reproduction_grid_marks_a_combination_exact_when_both_counts_are_the_paper_s(monkeypatch):
+    data = small_cat()
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300, learning_rate=0.05)
+    grid = {"init": ["course"], "seed": [1, 2]}
+    first = study.reproduction_grid(data, base, grid, log=lambda line: None)
+    counts = {"gd_epochs": first[0]["gd_epoch"], "pw_epochs": first[0]["pw_epoch"]}  # seed 1's, prose reading
+    monkeypatch.setitem(PAPER_RESULTS, "cat", {**PAPER_RESULTS["cat"], **counts})
+    rows = study.reproduction_grid(data, base, grid, log=lambda line: None)
+    exact = {(r["seed"], r["algorithm2"]): r["exact_epoch"] for r in rows}
+    assert exact[(1, "prose")] and rows[0]["distance"] == 0
+    assert exact == {key: (r["gd_epoch"], r["pw_epoch"]) == (counts["gd_epochs"], counts["pw_epochs"])
+                     for key, r in zip(exact, rows)}
     paper = PAPER_RESULTS["cat"]
     for r in rows:  # the distance is the formula's, under the closer rule
         distances = {rule: abs(r[f"gd_{rule}"] - paper["gd_epochs"]) / paper["gd_epochs"]
@@ -143,7 +157,7 @@ def test_rate_sweep_extends_down_and_says_when_the_cap_stopped_it():
     assert (gd["best_rate"], gd["highest_rate"], gd["extensions"]) == (0.2, 0.2, 1)
     assert gd["capped"] and not gd["interior"]
     sentence = "**not interior**: it is the largest rate tried and the cap on extensions (1) stopped the search"
-    assert sentence in report.rate_tables(rows, [gd])
+    assert sentence in sweeps.rate_tables(rows, [gd])
 
 
 def test_every_seed_missing_gives_no_best_rate_and_no_extension():
@@ -151,7 +165,7 @@ def test_every_seed_missing_gives_no_best_rate_and_no_extension():
     base = ExperimentConfig.paper("cat", target=0.6, max_epochs=5)
     rows, (gd,) = study.rate_sweep(data, base, [0.01, 0.02], [1, 2], optimizers=("gd",), log=QUIET)
     assert len(rows) == 4 and gd["best_rate"] is None and not gd["interior"] and not gd["capped"]
-    assert "no rate from 0.01 to 0.02 reached the target" in report.best_rate_sentence(gd)
+    assert "no rate from 0.01 to 0.02 reached the target" in sweeps.best_rate_sentence(gd)
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -207,15 +221,15 @@ def test_supported_claim(numerators, claim):
 def test_sweep_glue_keeps_the_book_s_names_with_plain_values(sweep):
     data, base, rows, summary = sweep
     comparisons = study.paired_comparisons(rows, summary)
-    epochs = study.sweep_glue(rows, summary, comparisons, 0.1, "epochs")
-    seconds = study.sweep_glue(rows, summary, comparisons, 0.1, "seconds")
+    epochs = sweeps.sweep_glue(rows, summary, comparisons, 0.1, "epochs")
+    seconds = sweeps.sweep_glue(rows, summary, comparisons, 0.1, "seconds")
     for key in ("shared_gd_epochs", "shared_pw_epochs", "tuned_gd_epochs", "tuned_pw_epochs"):
         assert type(epochs[key]) is int  # book/*.md formats them with :d
     assert (epochs["tuned_gd_lr"], epochs["tuned_pw_lr"], epochs["tuned_control_lr"]) == (1.6, 3.2, 0.8)
     gd = study.rate_medians(rows, "gd")
     assert epochs["shared_gd_epochs"] == gd[1]["median_epochs"]
     assert epochs["tuned_gd_epochs"] == summary[0]["median_epochs"]
-    assert study.sweep_glue(rows, summary, comparisons, 0.0075, "epochs")["shared_gd_epochs"] == -1  # not run
+    assert sweeps.sweep_glue(rows, summary, comparisons, 0.0075, "epochs")["shared_gd_epochs"] == -1  # not run
     ratio = study.paired_ratio(rows, summary, "gd")
     assert epochs["tuned_epoch_ratio"] == ratio["mean"] and epochs["tuned_epoch_ratio_claim"] == ratio["claim"]
     assert seconds["tuned_time_ratio"] == study.paired_ratio(rows, summary, "gd", quantity="seconds")["mean"]
@@ -310,3 +324,14 @@ def test_a_config_refuses_data_scaled_otherwise(shared_data, monkeypatch):
     data = load_data(ExperimentConfig.paper("cat"))
     with pytest.raises(ValueError, match="load them with pwcore.experiments.load_data"):
         config_run(ExperimentConfig.paper("cat", scaling="standardized"), data, "gd")
+
+
+@pytest.mark.parametrize("hidden", [(20, 7, 5), (8, 6, 5, 4, 3)])
+def test_the_control_scales_each_layer_s_rate_by_pw_s_updates_of_that_layer_per_epoch(hidden):
+    data = small_cat()
+    config = replace(ExperimentConfig.paper("cat", max_epochs=1, target=None), hidden=hidden)
+    control = study.optimizer_run(config, data, study.CONTROL)
+    pw = study.optimizer_run(config, data, "pw")
+    (history,) = train_runs([pw], data.X_train, data.y_train)
+    assert control.optimizer.layer_multipliers == [float(n) for n in history.updates_per_layer]
+    assert control.optimizer.layer_multipliers == list(range(1, len(hidden) + 2))  # layer 1 is next to the input

@@ -31,7 +31,10 @@ def test_history_records_every_evaluation():
     assert len(history.eval_loss) == 3 * L + 1  # every sub-step, plus the loss after the last epoch
     assert list(history.eval_substep[:L]) == list(range(1, L + 1))
     assert len(history.epoch_loss) == 4 and history.epoch_loss[-1] == history.final_loss
-    assert np.all(np.diff(history.eval_seconds) >= 0) and np.all(np.diff(history.eval_flops) > 0)
+    # the work recorded at each evaluation: the same in every epoch, and the run's total at its end
+    per_epoch = np.diff(history.eval_flops[::L])
+    assert np.all(per_epoch == per_epoch[0]) and history.eval_flops[-1] - history.eval_flops[0] == 3 * per_epoch[0]
+    assert history.eval_flops[-1] == history.flops and history.eval_seconds[-1] == history.seconds
     assert history.eval_layer_updates[-1] == history.updates_per_layer.sum() == 3 * L * (L + 1) // 2
 
 
@@ -170,3 +173,15 @@ def test_an_impossible_number_of_parts_is_named(n_parts):
     net, X, y = small_problem((6, 5, 1), m=60)
     with pytest.raises(ValueError, match="n_parts must be an integer from 1 to the 60 samples"):
         train(net, X, y, LOSS, GradientDescent(0.1), n_parts=n_parts)
+
+
+def test_a_loss_exactly_at_the_target_has_not_reached_it():
+    from pwcore.training import below_target
+    target = 0.1
+    just_below = np.nextafter(target, 0.0)
+    assert not below_target(target, target, "evaluation", 2)
+    assert below_target(just_below, target, "evaluation", 2)
+    assert not below_target(just_below, target, "epoch", 2) and below_target(just_below, target, "epoch", 1)
+    losses, substeps = np.array([0.2, target, just_below, just_below]), np.array([1, 1, 2, 1])
+    assert below_target(losses, target, "evaluation", substeps).tolist() == [False, False, True, True]
+    assert below_target(losses, target, "epoch", substeps).tolist() == [False, False, False, True]

@@ -16,17 +16,16 @@ One module per concept; the core modules of pwcore never import this package.
 ``html``           the jupyter-book build, with MathJax served locally
 ``pdf``            the whole book printed to one PDF by headless Chromium
 ``cli``            ``python -m pwcore.book``
+``rerun``          ``python -m pwcore.book run``: one template, a reader's parameters, a notebook of their own
 ``notebook``       the one setup helper the templates call
 ``provenance``     code version, libraries, machine, data checksums of a page
 ``figures``        the book's figures (matplotlib)
 ``report``         the sentences and Markdown tables that state a result, and their CSV files
+``calibration``    a calibration page's table, summary and best setting (read back by other pages)
+``sweeps``         a learning-rate page's glued values, tables, sentences and figure
+``beyond``         the figures, tables and plain answers of the "Beyond the paper" pages
 ``results``        the book's results store, and the table of stored results on each page
 ``audit``          which notebooks CI re-executes from scratch, the store bypassed
 ``pdflink``        every page's link to the printed book
 =================  ===========================================================================
 """
-# The committed notebook book/generated/regeneration.ipynb imports these three from here.
-from .paths import ROOT
-from .runs import Run, load_runs
-
-__all__ = ["ROOT", "Run", "load_runs"]

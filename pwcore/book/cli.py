@@ -3,6 +3,7 @@
 Usage::
 
     python -m pwcore.book [--only NAME ...] [--force] [--dry-run] [--no-execute] [--no-html]
+    python -m pwcore.book run TEMPLATE [-p NAME=VALUE ...] [-o OUT.ipynb] [--list]   (pwcore.book.rerun)
 
 Without options it re-executes only the notebooks of ``notebooks/runs.yml`` whose recorded fingerprint
 (template, parameters, the pwcore modules they import, what they read) no longer matches the sources, and the
@@ -11,6 +12,7 @@ notebooks that read them, saying which and why; then it builds the HTML.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -19,7 +21,7 @@ from .audit import audited
 from .execution import check_kernel_source
 from .html import build_html
 from .pages import prepare
-from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, RUNS_FILE
+from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, RUNS_FILE, STORE_VARIABLE
 from .plan import plan
 from .provenance import git_commit
 from .regenerate import describe, run_steps
@@ -34,7 +36,9 @@ def _interrupt_on_sigterm() -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="To execute one template with your own parameters, into a notebook of "
+                                            "your own: python -m pwcore.book run --help")
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="re-execute these runs (and the runs that read them), whatever their records say")
     parser.add_argument("--force", action="store_true", help="re-execute every run")
@@ -54,6 +58,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None, package_dir: Path = PACKAGE_DIR) -> int:
     """The command line; ``package_dir`` is the source whose hash the records hold (tests point it elsewhere)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["run"]:
+        from .rerun import main as rerun
+        return rerun(argv[1:])
+    os.environ.pop(STORE_VARIABLE, None)  # the book's pages keep their results in the book's store
     arguments = parser()
     args = arguments.parse_args(argv)
     runs = load_runs(args.runs)

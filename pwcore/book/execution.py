@@ -12,10 +12,35 @@ from pathlib import Path
 from .fingerprint import Fingerprint, fingerprint, module_hashes
 from .paths import relative_to_root
 from .record import stamp
-from .runs import OUTPUT_NAME, Run, parameter_names
+from .runs import OUTPUT_NAME, PageRun, parameter_names
 
 
-def execute(run: Run, out_dir: Path, sources: Fingerprint | None = None) -> Path:
+def _kernel_manager_class():
+    """A kernel manager whose kernels talk over local sockets (IPC) where the system has them, so that a kernel
+    neither listens on TCP ports nor warns that it does; TCP elsewhere (Windows). Each kernel's sockets live
+    in a private temporary folder (by default they would be ``kernel-ipc-N`` in the kernel's working folder,
+    where two runs could take the same names), removed with the kernel."""
+    import shutil
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class LocalKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="tcp" if os.name == "nt" else "ipc", config=True)
+
+        def _ip_default(self) -> str:
+            if self.transport != "ipc":
+                return super()._ip_default()
+            return os.path.join(tempfile.mkdtemp(prefix="pwcore-kernel-"), "ipc")
+
+        def cleanup_ipc_files(self) -> None:
+            super().cleanup_ipc_files()
+            if self.transport == "ipc":
+                shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
+
+    return LocalKernelManager
+
+
+def execute(run: PageRun, out_dir: Path, sources: Fingerprint | None = None, progress: bool = False) -> Path:
     """Execute ``run`` with papermill into ``out_dir/<name>.ipynb``, atomically, and stamp its record.
 
     A template whose parameters include ``output_name`` is given the run's name there (so it can name the
@@ -26,6 +51,8 @@ def execute(run: Run, out_dir: Path, sources: Fingerprint | None = None) -> Path
     sources : Fingerprint, optional
         The fingerprint to record, computed before execution; by default that of ``run`` now, which needs
         ``run`` to read no other run.
+    progress : bool
+        Show papermill's bar of cells executed (on standard error).
 
     Raises
     ------
@@ -46,7 +73,8 @@ def execute(run: Run, out_dir: Path, sources: Fingerprint | None = None) -> Path
         source, executed = Path(scratch) / "source.ipynb", Path(scratch) / "executed.ipynb"
         jupytext.write(notebook, source)
         papermill.execute_notebook(str(source), str(executed), parameters=parameters, cwd=str(out_dir),
-                                   kernel_name="python3", progress_bar=False, log_output=False)
+                                   kernel_name="python3", progress_bar=progress, log_output=False,
+                                   kernel_manager_class=_kernel_manager_class())
         stamp(executed, sources, relative_to_root(run.template))
         os.replace(executed, final)
     return final
@@ -72,7 +100,7 @@ def check_kernel_source(package_dir: Path, out_dir: Path) -> None:
                            f"PYTHONPATH={Path(package_dir).resolve().parent}")
 
 
-def _own_fingerprint(run: Run) -> Fingerprint:
+def _own_fingerprint(run: PageRun) -> Fingerprint:
     if run.reads:
         raise ValueError(f"run {run.name!r} reads {list(run.reads)}: pass its fingerprint, computed with theirs "
                          f"(pwcore.book.fingerprint.fingerprints)")

@@ -2,8 +2,8 @@
 
 Two levels, because the book's figures reach the reader as PNG files inside executed notebooks:
 
-* :func:`axes_without_data` inspects a matplotlib figure's artists. :mod:`pwcore.plots` calls
-  :func:`require_data` on every figure it returns, so an empty panel is refused where it is made.
+* :func:`axes_without_data` inspects a matplotlib figure's artists. :mod:`pwcore.book.figures` calls
+  :func:`require_data` on the figures it returns, so an empty panel is refused where it is made.
 * :func:`empty_plot_areas` inspects a PNG as the browser shows it, for the figures already committed
   (the browser tests run it on every image of every page). It finds each axes' frame and looks
   inside it for anything drawn other than reference lines and the legend; see its docstring.
@@ -183,7 +183,7 @@ def empty_plot_areas(png, min_side: int = 60, min_data_pixels: int = 30) -> tupl
     discarded too. What remains is data; an area with fewer than ``min_data_pixels`` such pixels is empty.
 
     A figure that hides its spines or sets its limits tight to the data is outside what this finds; the
-    library-level check :func:`axes_without_data` covers the figures that :mod:`pwcore.plots` draws.
+    library-level check :func:`axes_without_data` covers the figures that :mod:`pwcore.book.figures` draws.
 
     Returns
     -------

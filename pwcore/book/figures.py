@@ -61,8 +61,8 @@ def loss_curves(histories: dict, target: float | None, paper: dict | None = None
         if target is not None:
             ax.axhline(target, color="tab:red", lw=0.8, ls="--", label=f"target {target:g}")
         ax.set_xlabel("Epochs")
-        ax.set_title(f"{TITLES.get(name, name)}\n{_panel_caption(name, history, paper)}", fontsize=9)
-        ax.legend(fontsize=8)
+        ax.set_title(f"{TITLES.get(name, name)}\n{_panel_caption(name, history, paper)}", fontsize=10)
+        ax.legend(fontsize=9)
     axes[0][0].set_ylabel("Cost")
     # a loss that spans decades (a run that spiked or diverged) on a linear scale flattens every other curve
     finite = np.concatenate([np.asarray(h.eval_loss, float) for h in histories.values()])
@@ -138,41 +138,6 @@ def seed_figure(rows: list):
     return _finished(fig)
 
 
-def learning_rate_figure(rows: list, summary: list):
-    """Median epochs to target against the learning rate (log scale), one line per optimizer of a
-    :func:`pwcore.study.rate_sweep`.
-
-    The band spans the fewest to the most epochs among the seeds that reached the target at each rate; a
-    rate whose median seed missed it is marked x at the top, and each optimizer's best rate with a star.
-    """
-    import matplotlib.pyplot as plt
-    from ..study import rate_medians
-    medians = {entry["optimizer"]: rate_medians(rows, entry["optimizer"]) for entry in summary}
-    top = max([m["max_epochs"] for ms in medians.values() for m in ms if m["max_epochs"] is not None], default=1) * 1.1
-    fig, ax = plt.subplots(figsize=(8.5, 4))
-    for k, (entry, color) in enumerate(zip(summary, ("tab:blue", "tab:orange", "tab:green"))):
-        name, mine = entry["optimizer"], medians[entry["optimizer"]]
-        hit = [m for m in mine if m["median_epochs"] is not None]
-        rates = [m["learning_rate"] for m in hit]
-        ax.plot(rates, [m["median_epochs"] for m in hit], "-o", color=color, ms=4, label=f"{LABELS[name]}: median")
-        ax.fill_between(rates, [m["min_epochs"] for m in hit], [m["max_epochs"] for m in hit], color=color, alpha=0.15)
-        missed = [m["learning_rate"] for m in mine if m["median_epochs"] is None]
-        if missed:
-            ax.plot(missed, [top * (1 + 0.04 * k)] * len(missed), "x", color=color, ms=9, mew=2,
-                    label=f"{LABELS[name]}: median seed missed")
-        if entry["best_rate"] is not None:
-            ax.plot([entry["best_rate"]], [entry["median_epochs"]], "*", color=color, ms=15, mec="black", mew=0.6)
-    tried = sorted({m["learning_rate"] for ms in medians.values() for m in ms})
-    ax.set_xscale("log")
-    ax.set_xticks(tried, [f"{rate:g}" for rate in tried], rotation=45, fontsize=8)
-    ax.minorticks_off()
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel("epochs to target (median over seeds)")
-    ax.set_title("band: fewest to most epochs over the seeds that reached; star: best rate; x: missed", fontsize=9)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    return _finished(fig)
-
-
 def regeneration_figure(timings: list):
     """Execution seconds of each notebook of the book, slowest at the top.
 
@@ -197,7 +162,7 @@ def calibration_figure(rows: list, paper_pw: int):
     count as a dot, and the paper's count as a vertical line."""
     import matplotlib.pyplot as plt
 
-    from ..calibration import label
+    from .calibration import label
     shown = [row for row in rows if row["status"] == "calibrated" and row["pw_epochs"] is not None][::-1]
     fig, ax = plt.subplots(figsize=(8, 1.8 + 0.3 * max(len(shown), 1)))
     for y, row in enumerate(shown):
@@ -211,7 +176,7 @@ def calibration_figure(rows: list, paper_pw: int):
     ax.set_yticks(range(len(shown)), [label(row) for row in shown], fontsize=8)
     ax.set_xlabel("PW epochs to target, at the rates where GD takes the paper's epochs")
     ax.set_ylim(-0.7, len(shown) - 0.3)
-    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    ax.legend(fontsize=9, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     return _finished(fig)
 
 
@@ -238,5 +203,5 @@ def count_scan_figure(scan: list, paper: dict, calibrated: tuple):
     ax.tick_params(axis="x", which="both", labelrotation=45, labelsize=8)
     ax.set_xlabel("learning rate")
     ax.set_ylabel("epochs to target")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return _finished(fig)

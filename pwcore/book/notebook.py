@@ -18,9 +18,9 @@ from dataclasses import dataclass, fields
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from .. import study
-from ..experiments import PAPER_RESULTS, ExperimentConfig
+from ..experiments import PAPER_RESULTS, ExperimentConfig, load_data
 from . import provenance
+from .calibration import RULE_NAMES, best_setting
 
 __all__ = ["Markdown", "Page", "display", "glue", "quiet", "settings", "setup"]
 
@@ -60,7 +60,7 @@ def settings(namespace: dict) -> dict:
 def setup(template: str, namespace: dict | None = None) -> Page:
     """The page of ``notebooks/<template>.md``, configured from the notebook's parameters in ``namespace``.
 
-    With a ``dataset`` in ``namespace`` this is :func:`pwcore.study.setup` (which prints one line saying
+    With a ``dataset`` in ``namespace`` this is :func:`configured` (which prints one line saying
     what the configuration and data are) with the :func:`settings` there and ``calibrated_from``;
     without, a page with no configuration.
 
@@ -71,5 +71,44 @@ def setup(template: str, namespace: dict | None = None) -> Page:
     path = f"notebooks/{template}.md"
     if not namespace or "dataset" not in namespace:
         return Page(path)
-    config, data = study.setup(namespace["dataset"], namespace.get("calibrated_from"), **settings(namespace))
+    config, data = configured(namespace["dataset"], namespace.get("calibrated_from"), **settings(namespace))
     return Page(path, config, data)
+
+
+def configuration(dataset: str, calibrated_from: str | None = None, folder=".", **settings) -> ExperimentConfig:
+    """The configuration a page runs: the paper's on ``dataset`` with ``settings`` (ExperimentConfig fields; None
+    keeps the paper's default), and, with ``calibrated_from``, the best setting of that calibration page
+    (:func:`pwcore.book.calibration.best_setting`, looked up in ``folder``, else among the book's pages) in place
+    of the settings it fixes.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a setting the library refuses (the message names it and the choices).
+    FileNotFoundError
+        If the calibration page ``calibrated_from`` has no CSV file to read.
+    """
+    if calibrated_from:
+        settings.update(best_setting(calibrated_from, folder))
+    return ExperimentConfig.paper(dataset, **settings)
+
+
+def configured(dataset: str, calibrated_from: str | None = None, **settings):
+    """The base configuration of a study notebook (:func:`configuration`) and its data, with a printed line
+    saying what they are.
+
+    Returns
+    -------
+    config : ExperimentConfig
+    data : pwcore.data.Dataset
+    """
+    config = configuration(dataset, calibrated_from, **settings)
+    if calibrated_from:
+        print(f"the best setting of {calibrated_from}: its rate, loss, initialization and seed (below), Algorithm 2 "
+              f"read as {config.algorithm2}, the loss checked {RULE_NAMES[config.stop_rule]}")
+    data = load_data(config)
+    loss = "" if data.n_classes == 2 else f", AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"
+    scaling = "" if config.scaling == "255" else ", inputs standardized per feature"
+    print(f"{dataset}: target {config.target:g}, up to {config.max_epochs} epochs, learning rate "
+          f"{config.learning_rate:g}, {config.init} initialization, seed {config.seed}{loss}{scaling}")
+    return config, data

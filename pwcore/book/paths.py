@@ -2,8 +2,11 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout holding pwcore/
-RUNS_FILE = ROOT / "notebooks" / "runs.yml"
-GENERATED_DIR = ROOT / "book" / "generated"
+TEMPLATES_DIR = ROOT / "notebooks"
+RUNS_FILE = TEMPLATES_DIR / "runs.yml"
+BOOK_DIR = ROOT / "book"  # the prose pages
+GENERATED_DIR = BOOK_DIR / "generated"
+STORE_VARIABLE = "PWCORE_STORE_DIR"  # set by a reader's own run (pwcore.book.rerun): its store, apart from the book's
 PACKAGE_DIR = ROOT / "pwcore"
 
 

@@ -9,13 +9,14 @@ Run after the HTML build (``make html``), which copies MathJax into ``_vendor/``
 1. ``jupyter-book build --builder singlehtml`` writes the whole book as one HTML document into
    ``_build/singlehtml/`` (every page a section, every link between pages a link inside it).
 2. :func:`print_page` copies that document to the top of the folder with its relative links
-   made to work from there, a print style sheet and a table of contents added
+   made to work from there, a print style sheet (``assets/print.css``) and a table of contents added
    (``_build/singlehtml/book-print.html``; open it in a browser to see what is printed).
 3. Headless Chromium (the one the browser tests drive), with the network switched off, opens it,
-   waits until MathJax has typeset every equation and every figure has loaded, checks that
-   nothing failed, and prints it with ``Page.printToPDF`` of the DevTools protocol, spoken over a
-   pipe (no chromedriver, no Python package beyond the ``book`` extra). Links inside the
-   document become links inside the PDF, and the headings its outline (bookmarks).
+   waits until MathJax has typeset every equation and every figure has loaded
+   (``assets/prepare.js``), checks that nothing failed, and prints it with ``Page.printToPDF`` of
+   the DevTools protocol, spoken over a pipe (:mod:`pwcore.book.devtools`: no chromedriver, no
+   Python package beyond the ``book`` extra). Links inside the document become links inside the
+   PDF, and the headings its outline (bookmarks).
 
 Only this step needs a system package: Chromium (Debian: ``apt-get install chromium``).
 The HTML book needs none (``make html``).
@@ -23,20 +24,18 @@ The HTML book needs none (``make html``).
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import os
 import posixpath
 import re
-import select
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import unquote
 
+from ..files import replaced_atomically
+from .devtools import BrowserFailed, DevTools
 from .paths import ROOT
 from .pdflink import link_pdf
 
@@ -44,133 +43,16 @@ PRINT_NAME = "book-print.html"  # the printed copy, at the top of the singlehtml
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ENV = "PWCORE_CHROMIUM"  # a Chromium executable to use instead of the one on PATH
 A4_INCHES = (8.27, 11.69)
-CSS_PX_PER_INCH = 96
 MATHJAX_WAIT_SECONDS = 20  # for MathJax to appear once the page has loaded
 MARGIN_INCHES = {"marginTop": 0.55, "marginBottom": 0.6, "marginLeft": 0.6, "marginRight": 0.6}
 PAGE_FOOTER = ('<div style="font-size:8px;width:100%;margin:0 0.6in;color:#555;display:flex;'
                'justify-content:space-between"><span class="title"></span>'
                '<span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>')
 
-# The theme's navigation, buttons and footers are for the screen; the article is what is printed.
-PRINT_CSS = """
-<style id="pwcore-print">
-@media print {
-  html { font-size: 9.5pt; }
-  .bd-header, .bd-header-article, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer,
-  .bd-footer-content, .prev-next-footer, .headerlink, #pst-back-to-top, .skip-link,
-  .pst-async-banner-revealer, dialog, .search-button-field { display: none !important; }
-  .bd-page-width, .bd-container, .bd-container__inner, .bd-main, .bd-main .bd-content,
-  .bd-main .bd-content .bd-article-container { max-width: none !important; width: auto !important;
-    padding: 0 !important; margin: 0 !important; display: block !important; }
-  .bd-article { padding: 0 !important; overflow: visible !important; }
-  /* every page of the book starts a new page of the PDF */
-  span[id^="document-"] { display: block; break-before: page; }
-  h1, h2, h3, h4 { break-after: avoid; break-inside: avoid; }
-  /* and takes room for a few lines below it, so it never ends a page alone (Chromium moves a heading
-     with break-after: avoid only sometimes) */
-  h2::after, h3::after, h4::after { content: ""; display: block; height: 8em; margin-bottom: -8em; }
-  /* a heading that wraps keeps the space at its line break in the PDF's outline */
-  h1, h2, h3, h4, h5 { white-space: pre-wrap; }
-  /* figures never split; long outputs and tables may, between lines and rows, so that a heading
-     followed by one (a page's provenance table) is not left alone at the foot of a page */
-  img, figure, .admonition, tr { break-inside: avoid; }
-  table, .cell, .cell_output, .pst-scrollable-table-container { break-inside: auto !important; display: block; }
-  table { display: table !important; }
-  img { max-width: 100% !important; height: auto !important; }
-  /* nothing is cut at the right edge: tables and code wrap instead of scrolling */
-  .pst-scrollable-table-container, .table-wrapper, div.highlight, .output { overflow: visible !important; }
-  table { max-width: 100% !important; }
-  td, th { overflow-wrap: break-word; word-break: normal; }
-  td code, td span.pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
-  table.pwcore-squeezed td, table.pwcore-squeezed th { overflow-wrap: anywhere; }
-  #jb-print-toc { display: none !important; }  /* the theme's own, without the study's pages: ours instead */
-  pre { white-space: pre-wrap !important; overflow-wrap: anywhere; overflow: visible !important; }
-  mjx-container[display="true"] { overflow: visible !important; }
-  a { text-decoration: none; }
-  nav.pwcore-contents { break-after: page; line-height: 1.3; }
-  nav.pwcore-contents h2 { margin: 0.6em 0 0.3em; }
-  nav.pwcore-contents ul { list-style: none; padding-left: 1.2em; margin: 0; }
-  nav.pwcore-contents > ul { padding-left: 0; }
-  nav.pwcore-contents li { margin: 0; }
-  nav.pwcore-contents .caption { font-weight: bold; margin: 0.7em 0 0.1em; }
-}
-</style>
-"""
+ASSETS = Path(__file__).with_name("assets")
+PRINT_CSS = ASSETS / "print.css"  # added to the page in a <style id="pwcore-print">
 
-# Run in the page before printing: wait for MathJax, fonts and images; make a table of contents from
-# the theme's "Contents" panel; turn links to files beside the HTML (CSV downloads: a PDF cannot carry
-# them, and a file:// link names the machine that printed it) into text; shrink tables too wide for
-# the page; report what would spoil the PDF.
-PREPARE_SCRIPT = r"""
-(async () => {
-  const deadline = Date.now() + %(mathjax_ms)d;  // MathJax is a deferred script: there at load
-  while (!(window.MathJax && MathJax.startup && MathJax.startup.promise) && Date.now() < deadline) {
-    await new Promise(r => setTimeout(r, 100));
-  }
-  const mathjax = !!(window.MathJax && MathJax.startup && MathJax.startup.promise);
-  if (mathjax) { await MathJax.startup.promise; }
-  for (const image of document.images) { image.loading = 'eager'; }
-  await Promise.all([...document.images].map(i => i.decode().catch(() => null)));
-  const panel = document.querySelector('#pst-page-toc-nav');
-  const article = document.querySelector('article.bd-article');
-  let contents = 0;
-  if (panel && article) {
-    const nav = document.createElement('nav');
-    nav.className = 'pwcore-contents';
-    nav.innerHTML = '<h2>Contents</h2>' + panel.innerHTML;
-    for (const a of nav.querySelectorAll('a')) { a.removeAttribute('class'); }
-    for (const caption of nav.querySelectorAll('[role="heading"]')) {  // not in the PDF's outline
-      caption.removeAttribute('role');
-      caption.removeAttribute('aria-level');
-    }
-    contents = nav.querySelectorAll('a[href^="#"]').length;
-    const title = article.querySelector('h1');
-    title ? title.after(nav) : article.prepend(nav);
-  }
-  for (const a of article.querySelectorAll('a[href]')) {  // a file beside the HTML, e.g. a CSV to download
-    if (a.protocol === 'file:' && a.pathname !== location.pathname) {
-      const span = document.createElement('span');
-      span.innerHTML = a.innerHTML;
-      a.replaceWith(span);
-    }
-  }
-  for (const d of document.querySelectorAll('details')) { d.open = true; }
-  await document.fonts.ready;
-  // laid out for print (the tab emulates print media at the page's width): shrink what is too wide
-  const right = article.getBoundingClientRect().right + 1;
-  const width = article.getBoundingClientRect().width + 1;
-  let shrunk = 0;
-  for (const table of article.querySelectorAll('table')) {
-    let zoom = 1;
-    while (table.getBoundingClientRect().width > width && zoom > 0.65) {
-      zoom -= 0.05;
-      table.style.zoom = zoom;
-    }
-    if (table.getBoundingClientRect().width > width) { table.classList.add('pwcore-squeezed'); }
-    shrunk += zoom < 1;
-  }
-  const wide = [...article.querySelectorAll('table, pre, img, mjx-container, .output')]
-    .filter(e => e.getBoundingClientRect().right > right)
-    .map(e => e.tagName.toLowerCase() + ': ' + e.textContent.trim().slice(0, 40));
-  const ids = new Set([...document.querySelectorAll('[id]')].map(e => e.id));
-  const internal = [...article.querySelectorAll('a[href^="#"]')].map(a => decodeURIComponent(a.hash.slice(1)));
-  return {
-    mathjax: mathjax,
-    math: document.querySelectorAll('mjx-container').length,
-    mathErrors: [...document.querySelectorAll('mjx-merror')].map(e => e.textContent).slice(0, 5),
-    mathElements: article.querySelectorAll('.math').length,
-    rawMath: [...article.querySelectorAll('.math')].filter(e => /\\\(|\\\[|\$\$/.test(e.textContent)).length,
-    images: document.images.length,
-    brokenImages: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
-    remote: performance.getEntriesByType('resource').map(e => e.name)
-      .filter(n => !n.startsWith('file:') && !n.startsWith('data:')),
-    contents: contents,
-    deadLinks: internal.filter(id => id && !ids.has(id)).slice(0, 10),
-    shrunk: shrunk,
-    wide: wide.slice(0, 10),
-  };
-})()
-"""
+PREPARE_SCRIPT = ASSETS / "prepare.js"  # run in the page before printing; returns a report
 
 
 class ChromiumMissing(RuntimeError):
@@ -295,165 +177,8 @@ def print_page(singlehtml: Path, root_doc: str) -> Path:
     if "</head>" not in html:
         raise PrintFailed(f"{source} has no </head>: not an HTML page the print style can be added to")
     target = singlehtml / PRINT_NAME
-    target.write_text(html.replace("</head>", PRINT_CSS + "</head>", 1), encoding="utf-8")
+    target.write_text(html.replace("</head>", f'<style id="pwcore-print">\n{PRINT_CSS.read_text()}</style>\n</head>', 1), encoding="utf-8")
     return target
-
-
-class DevTools:
-    """A headless Chromium spoken to over the DevTools protocol on a pipe (``--remote-debugging-pipe``).
-
-    Chromium reads commands (JSON, each ended by a NUL byte) from its file descriptor 3 and writes
-    answers and events to its descriptor 4. Use as a context manager: the browser and its scratch
-    profile are removed on the way out.
-
-    Parameters
-    ----------
-    executable : str
-        Chromium.
-    timeout : float
-        Seconds to wait for any one answer.
-    """
-
-    def __init__(self, executable: str, timeout: float = 120.0):
-        self.executable, self.timeout = executable, timeout
-        self._next_id, self._buffer, self.process = 0, b"", None
-
-    def __enter__(self) -> "DevTools":
-        self._profile = tempfile.mkdtemp(prefix="pwcore-pdf-chromium-")
-        commands_read, self._commands = os.pipe()
-        self._answers, answers_write = os.pipe()
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", "--no-first-run",
-                 "--no-default-browser-check", "--disable-extensions", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update", "--disable-quic",
-                 "--allow-file-access-from-files", "--host-resolver-rules=MAP * ~NOTFOUND",  # no network
-                 f"--user-data-dir={self._profile}", "about:blank"]
-
-        def descriptors_3_and_4():  # in the child, before exec: its ends of the pipes become 3 and 4
-            import fcntl
-            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (commands_read, answers_write)]
-            os.dup2(high[0], 3)
-            os.dup2(high[1], 4)
-
-        self._log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty browser never blocks on it
-        try:
-            self.process = subprocess.Popen([self.executable, *flags], stdin=subprocess.DEVNULL,
-                                            stdout=self._log, stderr=self._log,
-                                            pass_fds=(3, 4), preexec_fn=descriptors_3_and_4)
-        finally:
-            os.close(commands_read)
-            os.close(answers_write)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        try:
-            if self.process.poll() is None:
-                try:
-                    self.send("Browser.close", timeout=10)
-                except (PrintFailed, OSError):
-                    pass
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
-        finally:
-            for fd in (self._commands, self._answers):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            self._log.close()
-            shutil.rmtree(self._profile, ignore_errors=True)
-
-    def _died(self) -> PrintFailed:
-        self.process.wait(timeout=5)
-        self._log.seek(0)
-        log = self._log.read().decode(errors="replace")[-2000:]
-        return PrintFailed(f"{self.executable} exited with status {self.process.returncode} while printing "
-                           f"the book; its last words:\n{log}")
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None,
-             timeout: float | None = None) -> dict:
-        """Send one command and return its result (events that arrive meanwhile are dropped).
-
-        Raises
-        ------
-        PrintFailed
-            If Chromium answers with an error, exits, or does not answer within ``timeout`` seconds.
-        """
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        try:
-            os.write(self._commands, json.dumps(message).encode() + b"\0")
-        except BrokenPipeError:
-            raise self._died() from None
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        while True:
-            answer = self._read_message(deadline, method)
-            if answer.get("id") == self._next_id:
-                if "error" in answer:
-                    raise PrintFailed(f"Chromium refused {method}: {answer['error'].get('message')}")
-                return answer.get("result", {})
-
-    def _read_message(self, deadline: float, method: str) -> dict:
-        """The next message from Chromium, waiting until ``deadline`` (``time.monotonic()``) at most."""
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise PrintFailed(f"Chromium did not answer {method} in time; raise --timeout on a busy machine")
-            ready, _, _ = select.select([self._answers], [], [], min(left, 1.0))
-            if ready:
-                chunk = os.read(self._answers, 1 << 20)
-                if not chunk:
-                    raise self._died()
-                self._buffer += chunk
-            elif self.process.poll() is not None:
-                raise self._died()
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def open(self, url: str) -> str:
-        """Open ``url`` in a new tab, wait until it has loaded, and return the tab's session."""
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        self.send("Page.navigate", {"url": url}, session)
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            state = self.evaluate(session, "[location.href, document.readyState]")
-            if state == [url, "complete"]:
-                return session
-            time.sleep(0.1)
-        raise PrintFailed(f"{url} did not finish loading in {self.timeout:.0f} s")
-
-    def evaluate(self, session: str, expression: str):
-        """The value of a JavaScript ``expression`` in the tab (awaited if it is a promise)."""
-        result = self.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
-                                                "returnByValue": True}, session)
-        if "exceptionDetails" in result:
-            details = result["exceptionDetails"]
-            text = details.get("exception", {}).get("description") or details.get("text")
-            raise PrintFailed(f"a script in the page failed: {text}")
-        return result["result"].get("value")
-
-    def emulate_print(self, session: str) -> None:
-        """Lay the tab out as it will be printed: print media, as wide as the page inside its margins."""
-        width = A4_INCHES[0] - MARGIN_INCHES["marginLeft"] - MARGIN_INCHES["marginRight"]
-        height = A4_INCHES[1] - MARGIN_INCHES["marginTop"] - MARGIN_INCHES["marginBottom"]
-        self.send("Emulation.setEmulatedMedia", {"media": "print"}, session)
-        self.send("Emulation.setDeviceMetricsOverride", {"width": round(width * CSS_PX_PER_INCH),
-                                                         "height": round(height * CSS_PX_PER_INCH),
-                                                         "deviceScaleFactor": 1, "mobile": False}, session)
-
-    def print_to_pdf(self, session: str) -> bytes:
-        """The tab printed on A4 with page numbers, its links and outline kept."""
-        width, height = A4_INCHES
-        result = self.send("Page.printToPDF", {
-            "paperWidth": width, "paperHeight": height, **MARGIN_INCHES, "printBackground": True,
-            "displayHeaderFooter": True, "headerTemplate": "<div></div>", "footerTemplate": PAGE_FOOTER,
-            "generateDocumentOutline": True, "generateTaggedPDF": True}, session)
-        return base64.b64decode(result["data"])
 
 
 def check_prepared(report: dict) -> None:
@@ -504,20 +229,25 @@ def print_book(page: Path, out: Path, chromium: str, timeout: float = 120.0) -> 
     Raises
     ------
     PrintFailed
-        If the page would print with faults, or Chromium fails.
+        If the page would print with faults.
+    BrowserFailed
+        If Chromium fails (:mod:`pwcore.book.devtools`).
     """
     with DevTools(chromium, timeout) as browser:
         session = browser.open(page.resolve().as_uri())
-        browser.emulate_print(session)
-        report = browser.evaluate(session, PREPARE_SCRIPT % {"mathjax_ms": MATHJAX_WAIT_SECONDS * 1000})
+        browser.emulate_print(session, A4_INCHES[0] - MARGIN_INCHES["marginLeft"] - MARGIN_INCHES["marginRight"],
+                              A4_INCHES[1] - MARGIN_INCHES["marginTop"] - MARGIN_INCHES["marginBottom"])
+        script = PREPARE_SCRIPT.read_text().replace("{{MATHJAX_MS}}", str(MATHJAX_WAIT_SECONDS * 1000))
+        report = browser.evaluate(session, script)
         check_prepared(report)
-        data = browser.print_to_pdf(session)
+        data = browser.print_to_pdf(session, {
+            "paperWidth": A4_INCHES[0], "paperHeight": A4_INCHES[1], **MARGIN_INCHES, "printBackground": True,
+            "displayHeaderFooter": True, "headerTemplate": "<div></div>", "footerTemplate": PAGE_FOOTER,
+            "generateDocumentOutline": True, "generateTaggedPDF": True})
     if not data.startswith(b"%PDF-"):
         raise PrintFailed("Chromium's print did not return a PDF")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, out)
+    with replaced_atomically(out, "wb") as file:
+        file.write(data)
     return report
 
 
@@ -546,7 +276,7 @@ def main(argv=None) -> int:
         page = print_page(singlehtml, root_document(args.root))
         report = print_book(page, out, chromium, args.timeout)
         printed = time.perf_counter()
-    except (ChromiumMissing, PrintFailed, FileNotFoundError) as error:
+    except (ChromiumMissing, PrintFailed, BrowserFailed, FileNotFoundError) as error:
         print(f"pwcore.book.pdf: {error}", file=sys.stderr)
         return 1
     except subprocess.CalledProcessError as error:

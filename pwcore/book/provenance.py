@@ -7,6 +7,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from ..hardware import blas, cpu_model
 from .paths import ROOT
 
 PACKAGES = ("pwcore", "numpy", "scipy", "h5py", "matplotlib", "papermill", "jupyter-book", "myst-nb")
@@ -28,25 +29,9 @@ def git_commit(folder: Path | None = None) -> str:
     return commit + ("+changes" if dirty else "")
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def blas_description() -> str:
-    from threadpoolctl import threadpool_info
-    return "; ".join(f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads)"
-                     for i in threadpool_info()) or "none found"
-
-
 def machine_description() -> str:
     """The CPU, its logical cores and the BLAS library, in one line."""
-    return f"{cpu_model()}, {os.cpu_count()} logical cores; BLAS {blas_description()}"
+    return f"{cpu_model()}, {os.cpu_count()} logical cores; BLAS {blas()}"
 
 
 def versions() -> dict:
@@ -63,7 +48,7 @@ def collect(parameters: dict, data_meta: dict | None = None, notebook: str = "")
     """All provenance of one notebook run as ``{label: text}``."""
     rows = {"notebook": notebook, "parameters": ", ".join(f"{k}={v}" for k, v in parameters.items()),
             "git commit": git_commit(), "CPU": f"{cpu_model()} ({os.cpu_count()} logical cores)",
-            "BLAS": blas_description()}
+            "BLAS": blas()}
     rows.update({f"version of {k}": v for k, v in versions().items()})
     for relpath, known_hash in (data_meta or {}).get("files", {}).items():
         rows[f"data {relpath}"] = known_hash

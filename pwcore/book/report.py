@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from pathlib import Path
 
-from ..study import rate_medians
-from .figures import LABELS
+from ..files import replaced_atomically
+
 
 NAMES = {"gd": "Gradient descent", "pw": "The position-wise optimizer"}
 
@@ -27,19 +26,52 @@ def outcome_sentence(name: str, history, initial_loss: float) -> str:
             f"its last loss was {history.final_loss:.4f}.")
 
 
+def accuracy_sentence(name: str, history, train: float | None, test: float | None) -> str:
+    """One line: a run's accuracy on the training and test sets, or why it has none."""
+    if train is None or test is None or not (math.isfinite(train) and math.isfinite(test)):
+        why = "it diverged, so its weights are not finite" if history.diverged else "it was not measured"
+        return f"{name.upper()}: no accuracy: {why}."
+    return f"{name.upper()}: train accuracy {train:.3f}, test accuracy {test:.3f}."
+
+
+def unreached(histories: dict) -> str:
+    """Why no ratio of times to the target exists between ``histories`` (``{name: History}``), or "" if one does.
+
+    A ratio needs every run to have reached the target after at least one epoch: a run that met it at once
+    spent only the seconds of evaluating the initial loss, and one that diverged or ran out of epochs did
+    not get there at all."""
+    for name, history in histories.items():
+        if history.status != "target":
+            return f"{name.upper()} did not reach the target ({'it diverged' if history.diverged else history.status})"
+        if history.epochs_completed == 0:
+            return f"{name.upper()} met the target before any epoch"
+    return ""
+
+
+def uncosted(histories: dict) -> str:
+    """Why no ratio of seconds per epoch exists between ``histories``, or "" if one does: it needs every run to
+    have completed an epoch without diverging (a diverged run's last epochs are cut short)."""
+    for name, history in histories.items():
+        if history.diverged:
+            return f"{name.upper()} diverged"
+        if history.epochs_completed == 0:
+            return f"{name.upper()} trained no epoch"
+    return ""
+
+
 def comparison_table(result, paper: dict) -> str:
     """A Markdown table: paper vs ours for each optimizer."""
     lines = ["| optimizer | paper: epochs | ours: epochs | paper: seconds | ours: seconds | ours: status |"
              " ours: test accuracy |", "|---|---:|---:|---:|---:|---|---:|"]
     for name, history in result.histories.items():
         accuracy = result.test_accuracy.get(name)
-        if accuracy is None:
-            shown = ""
-        elif math.isfinite(accuracy):
+        if accuracy is not None and math.isfinite(accuracy):
             shown = f"{accuracy:.3f}"
         else:
-            shown = "none: the weights are not finite" if history.diverged else "undefined"
-        lines.append(f"| {name.upper()} | {paper[f'{name}_epochs']} | {history.epochs_completed} | "
+            shown = "none: it diverged" if history.diverged else "not measured"
+        epochs = f"{history.epochs_completed} (diverged in epoch {history.epochs_completed + 1})" if history.diverged \
+            else f"{history.epochs_completed}"
+        lines.append(f"| {name.upper()} | {paper[f'{name}_epochs']} | {epochs} | "
                      f"{paper[f'{name}_seconds']} | {history.seconds:.1f} | {history.status} | {shown} |")
     return "\n".join(lines)
 
@@ -72,48 +104,6 @@ def table(rows: list, columns: list) -> str:
     return "\n".join(lines)
 
 
-def rate_tables(rows: list, summary: list) -> str:
-    """Markdown: for each optimizer of a :func:`pwcore.study.rate_sweep`, a sentence on its best rate and a
-    table of its rates (median whole epochs to target, seeds that reached it, their fewest and most epochs)."""
-    columns = [("learning_rate", "learning rate", "g"), ("median_epochs", "median epochs", "d"),
-               ("reached", "seeds reached", ""), ("spread", "epochs, fewest-most", ""), ("added", "from", ""),
-               ("best", "", "")]
-    parts = []
-    for entry in summary:
-        table_rows = [{**m, "reached": f"{m['n_reached']} of {m['n_seeds']}",
-                       "spread": None if m["min_epochs"] is None else f"{m['min_epochs']}-{m['max_epochs']}",
-                       "added": "grid" if m["round"] == 0 else f"extension {m['round']}",
-                       "best": "**best**" if m["learning_rate"] == entry["best_rate"] else ""}
-                      for m in rate_medians(rows, entry["optimizer"])]
-        parts += [f"**{LABELS[entry['optimizer']]}**: {best_rate_sentence(entry)}", table(table_rows, columns)]
-    return "\n\n".join(parts)
-
-
-def best_rate_sentence(entry: dict) -> str:
-    """Where one optimizer's best learning rate lies, from its :func:`pwcore.study.sweep_summary`."""
-    if entry["best_rate"] is None:
-        return (f"no rate from {entry['lowest_rate']:g} to {entry['highest_rate']:g} reached the target for the "
-                f"median seed; widen the grid or raise max_epochs.")
-    best = (f"best rate {entry['best_rate']:g}, median {entry['median_epochs']} epochs "
-            f"({entry['n_reached']} of {entry['n_seeds']} seeds reached)")
-    if entry["interior"]:
-        return f"{best}; interior: the rates tried on both sides were no faster."
-    end = "largest" if entry["best_rate"] == entry["highest_rate"] else "smallest"
-    why = (f"the cap on extensions ({entry['extensions']}) stopped the search" if entry["capped"]
-           else "no extension was allowed")
-    return f"{best}; **not interior**: it is the {end} rate tried and {why}, so a rate beyond it may be better."
-
-
-def ratio_sentence(comparison: dict) -> str:
-    """One sentence: a paired ratio of :func:`pwcore.study.paired_ratio` with its interval and what it supports."""
-    c = comparison
-    ratio = f"{LABELS[c['numerator']]} / {LABELS[c['denominator']]} {c['quantity']} at each one's best rate"
-    if c["n"] < 2:
-        return f"{ratio}: only {c['n']} seed(s) reached the target with both, too few for an interval: {c['claim']}."
-    return (f"{ratio}: {c['mean']:.2f}, 95 % interval [{c['low']:.2f}, {c['high']:.2f}] over {c['n']} paired "
-            f"seeds: **{c['claim']}**.")
-
-
 def write_csv_files(tables: dict, name: str, folder=".") -> list:
     """Write each ``{label: rows}`` of ``tables`` to ``folder/<name>_<label>.csv``, atomically.
 
@@ -128,11 +118,9 @@ def write_csv_files(tables: dict, name: str, folder=".") -> list:
     paths = []
     for label, rows in tables.items():
         path = Path(folder) / f"{name}_{label}.csv"
-        partial = path.with_name(f".{path.name}.partial")
-        with open(partial, "w", newline="") as f:
+        with replaced_atomically(path, newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(dict.fromkeys(key for row in rows for key in row)), restval="")
             writer.writeheader()
             writer.writerows(rows)
-        os.replace(partial, path)
         paths.append(path)
     return paths

@@ -1,8 +1,9 @@
 """The book's results store: where its pages keep what they compute, and what a page says about it.
 
 A page computes its expensive results through :func:`page_store` (:class:`pwcore.store.Store` over
-``results/`` at the checkout's root, committed with the notebooks): re-executed after a change to its
-words, its tables or its figures, it reads them back instead of computing them again. Long sweeps train
+``results/`` at the checkout's root, committed with the notebooks; a reader's own run keeps its own):
+re-executed after a change to its words, its tables or its figures, it reads them back instead of
+computing them again. Long sweeps train
 through :func:`resumable`, which keeps each finished stack in ``.stacks/`` (not committed), so that an
 interrupted regeneration continues where it stopped. The provenance of a page lists the results it
 used (:func:`store_table`): which were computed by this execution, which were read back and when,
@@ -10,12 +11,15 @@ and on what machine, they were computed.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from ..resume import Resumable
 from ..store import Store
-from .paths import ROOT
+from .paths import ROOT, STORE_VARIABLE
 
-STORE_DIR = ROOT / "results"
-STACKS_DIR = ROOT / ".stacks"
+STORE_DIR = Path(os.environ.get(STORE_VARIABLE) or ROOT / "results")
+STACKS_DIR = STORE_DIR.parent / ".stacks"
 
 
 def page_store() -> Store:
@@ -38,7 +42,8 @@ def store_table(store: Store) -> str:
         made = entry.get("made", {})
         how, computed = entry["how"], made
         if made.get("how") == "re-stamped":
-            how += f"; re-stamped {made['when'][:10]} after a sample of {len(made['sample'])} agreed"
+            stacks = " (its kept stacks read back)" if made.get("sample_stacks") else ""
+            how += f"; re-stamped {made['when'][:10]} after a sample of {len(made['sample'])} agreed{stacks}"
             computed = made["computed"]
         lines.append(f"| `{entry['function'].rsplit('.', 1)[-1]}` | `{entry['key'][:8]}` | {how} "
                      f"| {computed.get('when', 'now')[:16].replace('T', ' ')} "

@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .paths import TEMPLATES_DIR
+
 OUTPUT_NAME = "output_name"  # the template parameter that receives the executed notebook's name
 READ_PARAMETER = "calibrated_from"  # a parameter whose value names a run the page reads
 
 
 @dataclass(frozen=True)
-class Run:
+class PageRun:
     """One executed notebook: its name, template and parameters, and the runs it reads."""
 
     name: str
@@ -44,12 +46,16 @@ def load_runs(path: Path) -> list:
     return runs
 
 
-def _run(path: Path, name: str, entry: dict, names: list) -> Run:
+def _run(path: Path, name: str, entry: dict, names: list) -> PageRun:
     template = path.parent / entry["template"]
+    if not template.is_file():  # a reader's runs file may live anywhere: the book's templates are in notebooks/
+        template = TEMPLATES_DIR / entry["template"]
     if not template.is_file():
-        raise FileNotFoundError(f"{path}: run {name!r} names the template {template}, which does not exist")
+        raise FileNotFoundError(f"{path}: run {name!r} names the template {entry['template']}, which is neither "
+                                f"beside it nor in {TEMPLATES_DIR}: choose one of "
+                                f"{', '.join(f'{name}.md' for name in templates())}")
     parameters = dict(entry.get("parameters") or {})
-    return Run(name, template, parameters, bool(entry.get("validate", True)),
+    return PageRun(name, template, parameters, bool(entry.get("validate", True)),
                _reads(path, name, entry.get("reads"), parameters, names))
 
 
@@ -90,6 +96,29 @@ def execution_order(runs: list) -> list:
 
 def parameter_names(notebook) -> set:
     """The names assigned in the cell tagged ``parameters`` of ``notebook`` (an nbformat notebook)."""
+    return set(parameters_cell(notebook))
+
+
+def parameters_cell(notebook) -> dict:
+    """The cell tagged ``parameters`` of ``notebook``: ``{name: (default, meaning)}`` in its order, the default
+    as a Python value (its source text if it is not a literal) and the meaning the comment on its line gives
+    ("" without one); ``{}`` without such a cell."""
+    import ast
     cell = next((c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])), None)
-    source = "" if cell is None else cell.source
-    return {line.split("=")[0].strip() for line in source.splitlines() if "=" in line and not line.startswith("#")}
+    if cell is None:
+        return {}
+    lines, found = cell.source.splitlines(), {}
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            rest = lines[node.end_lineno - 1][node.end_col_offset:]
+            try:
+                default = ast.literal_eval(node.value)
+            except ValueError:
+                default = ast.get_source_segment(cell.source, node.value)
+            found[node.targets[0].id] = (default, rest.split("#", 1)[1].strip() if "#" in rest else "")
+    return found
+
+
+def templates() -> list:
+    """The names of the book's templates (``notebooks/<name>.md``), sorted."""
+    return sorted(path.stem for path in TEMPLATES_DIR.glob("*.md"))
