@@ -351,3 +351,17 @@ def test_the_sample_trains_through_the_kept_stacks_wherever_a_function_takes_an_
     kept = object()
     restamp.recompute({"function": "x.y"}, kept)
     assert passed == [kept]
+
+
+def test_a_re_stamp_compares_no_timing_not_even_a_ratio_of_seconds():
+    from pwcore.restamp import differences
+    stored = {"rows": [{"epochs": 3, "seconds": 1.0}], "comparisons": [
+        {"quantity": "seconds", "mean": 1.04, "claim": "inconclusive"},
+        {"quantity": "epochs", "mean": 1.25, "claim": "PW has an advantage"}]}
+    timings_moved = {"rows": [{"epochs": 3, "seconds": 2.0}], "comparisons": [
+        {"quantity": "seconds", "mean": 0.94, "claim": "inconclusive"},
+        {"quantity": "epochs", "mean": 1.25, "claim": "PW has an advantage"}]}
+    assert differences(stored, timings_moved) == []
+    epochs_moved = {**timings_moved, "comparisons": [timings_moved["comparisons"][0],
+                                                     {"quantity": "epochs", "mean": 1.5, "claim": "PW has an advantage"}]}
+    assert differences(stored, epochs_moved) == ["result.comparisons[1].mean: 1.25 stored, 1.5 now"]
