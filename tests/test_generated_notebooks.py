@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from conftest import glued_outputs
+from pwcore.book.audit import ROW as STORE_ROW
 from pwcore.book.calibration import best_setting
 from pwcore.book.paths import BOOK_DIR, GENERATED_DIR, RUNS_FILE
 from pwcore.book.plan import reasons_text, stale
@@ -118,3 +119,14 @@ def test_an_experiment_page_gives_no_ratio_for_a_run_of_no_epochs():
         if 0 in (glued.get("gd_epochs"), glued.get("pw_epochs")):
             assert glued["seconds_per_epoch_ratio"] is None and glued["epoch_ratio"] is None, path.name
             assert any("no ratio of seconds per epoch:" in text for text in output_texts(notebook)), path.name
+
+
+def test_every_stored_result_is_used_by_a_page():
+    # a result no page reads (computed for a setting the book no longer runs) only misleads a reader of results/
+    used = set()
+    for path in sorted(GENERATED_DIR.glob("*.ipynb")):
+        used |= set(STORE_ROW.findall("\n".join(output_texts(json.loads(path.read_text())))))
+    unused = [str(path.relative_to(STORE_DIR.parent)) for path in sorted(STORE_DIR.glob("*/*.json"))
+              if (path.parent.name.rsplit(".", 1)[-1], path.stem[:8]) not in used]
+    assert not unused, ("stored results no page of book/generated/ used (delete them with git rm):\n  "
+                        + "\n  ".join(unused))
