@@ -16,7 +16,7 @@ PDF ?= yes
 # from does: start every build from scratch so no page shows a number older than its notebook.
 FRESH_BUILD := rm -rf _build/.doctrees _build/html _build/singlehtml
 
-.PHONY: book test unit notebooks html pdf browser env clean
+.PHONY: book test unit quick notebooks html pdf browser env clean
 
 env: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ endif
 
 unit: env
 	$(BIN)/python -m pytest tests
+
+# The edit-test loop: the unit tests but the slow ones (pytest -m slow lists them); make test runs them all.
+quick: env
+	$(BIN)/python -m pytest -m "not slow" tests
 
 # CI's audit: the validated notebooks and one cheap full page (another at each commit) re-executed with the
 # results store bypassed, so what is compared was computed now, not read back (pwcore/book/audit.py).

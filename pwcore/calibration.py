@@ -22,17 +22,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .experiments import PAPER_RESULTS, ExperimentConfig, config_run
-from .study import epochs_to_target
+from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
+from .study import epochs_to_target, grid_configs
 from .training import check_minibatch, train_runs
 
-RULES = ("evaluation", "epoch")
-STATUSES = {
-    "calibrated": "GD takes the paper's epochs at the rates found",
-    "no single rate": "GD's count jumps over the paper's between rates as close as the tolerance",
-    "starts below target": "the initial loss is already below the target",
-    "not bracketed": "no rate bracketing the paper's count was found within the rounds allowed",
-}
+# The stopping rules PW's count is read under (pwcore.training.STOP_RULES), in the order a tie goes.
+READ_RULES = ("evaluation", "epoch")
 
 
 @dataclass
@@ -254,7 +249,7 @@ def _row(search: Search, initial_loss: float, pw: dict, tolerance: float) -> dic
            "intervals": "; ".join(_interval(a, b) for a, b in search.intervals())}
     candidates = []
     for (rate, reading), history in pw.items():
-        for rule in RULES:
+        for rule in READ_RULES:
             count = epochs_to_target(history, config.target, rule)
             if count is not None:
                 candidates.append((abs(count - paper["pw_epochs"]), rate, reading, rule, count))
@@ -266,7 +261,7 @@ def _row(search: Search, initial_loss: float, pw: dict, tolerance: float) -> dic
                bound_high=min((r for r in set(search.counts) | search.diverged if r > high), default=math.nan))
     for (rate, reading), history in pw.items():
         if rate in (low, high):
-            for rule in RULES:
+            for rule in READ_RULES:
                 row[f"pw_{reading}_{rule}_{'low' if rate == low else 'high'}"] = \
                     epochs_to_target(history, config.target, rule)
     row.update(pw_epochs=best[4] if best else None, pw_reading=best[2] if best else None,
@@ -302,8 +297,6 @@ def calibration_grid(base: ExperimentConfig, grid: dict, search_dtype: str = "fl
     list of dict
         One row per combination, ranked (:func:`ranked`).
     """
-    from .experiments import load_data
-    from .study import grid_configs
     configs = [config for _, config in grid_configs(replace(base, dtype=search_dtype), grid)]
     rows = []
     for scaling in dict.fromkeys(config.scaling for config in configs):
@@ -317,7 +310,6 @@ def calibration_grid(base: ExperimentConfig, grid: dict, search_dtype: str = "fl
 def confirm_in_float64(base: ExperimentConfig, rows: list, log=print, executor=None) -> None:
     """Train GD and PW in float64 at each row's ``pw_rate`` (its reading, checked once per epoch) and add
     ``gd_epochs_float64`` and ``pw_epochs_float64`` (under the row's rule) to the rows, in place."""
-    from .experiments import load_data
     for row in rows:
         config = replace(base, dtype="float64", learning_rate=row["pw_rate"], algorithm2=row["pw_reading"],
                          stop_rule="epoch", max_epochs=2 * PAPER_RESULTS[base.dataset]["gd_epochs"],
@@ -344,7 +336,6 @@ def count_scan(base: ExperimentConfig, row: dict, width: float, n_points: int, l
         ``{"learning_rate", "gd_epochs", "pw_epochs"}`` per rate, ascending; None where the target was not
         reached within twice the paper's GD epochs.
     """
-    from .experiments import load_data
     centre = row["pw_rate"]
     rates = [float(rate) for rate in np.geomspace(centre / (1 + width), centre * (1 + width), n_points)]
     config = replace(base, dtype="float64", algorithm2=row["pw_reading"], stop_rule="epoch",

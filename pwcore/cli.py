@@ -31,7 +31,7 @@ from .data import DATASETS, SCALINGS, DataError, DataMissing, locate
 from .experiments import AM_INPUTS, PAPER_RESULTS, ExperimentConfig, config_run, load_data, run_experiment
 from .executors import resolve
 from .optimizers import ALGORITHM2_READINGS, NAMES, make_optimizer
-from .training import STOP_RULES
+from .training import STOP_RULES, train_runs
 
 SWEPT = {"seed": "seed", "lr": "learning_rate", "init": "init", "s": "s", "margin": "margin"}  # flag -> config field
 INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
@@ -307,7 +307,6 @@ def _run_one(config: ExperimentConfig, args, so_far: SoFar) -> int:
 def _run_sweep(configs: list, args, so_far: SoFar) -> int:
     """Every config x optimizer, batched (runs of one optimizer share stacks), one row per run."""
     from .metrics import accuracy
-    from .training import train_runs
     base = configs[0]
     varied = [field for field in SWEPT.values() if len({getattr(c, field) for c in configs}) > 1]
     print(f"pwcore run: {len(configs)} settings x {len(args.optimizer)} optimizer(s), varying {varied or 'nothing'}; "

@@ -9,7 +9,7 @@ from test_pages import toc_files
 from pwcore.book import cli, html
 from pwcore.book.execution import execute
 from pwcore.book.plan import SELECTED, plan
-from pwcore.book.runs import Run, execution_order, load_runs, parameter_names
+from pwcore.book.runs import PageRun, execution_order, load_runs, parameter_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +48,7 @@ TEMPLATE = myst_notebook("value = 1", 'assert value > 0, "value must be positive
 def test_execute_writes_the_notebook_with_parameters_and_no_kernel_warning(tmp_path, capfd):
     template = tmp_path / "t.md"
     template.write_text(TEMPLATE)
-    path = execute(Run("demo", template, {"value": 21}), tmp_path / "out")
+    path = execute(PageRun("demo", template, {"value": 21}), tmp_path / "out")
     assert path.name == "demo.ipynb" and "42" in path.read_text()
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["demo.ipynb"]
     printed = capfd.readouterr()
@@ -59,11 +59,11 @@ def test_a_template_with_an_output_name_parameter_is_given_the_run_s_name(tmp_pa
     template = tmp_path / "t.md"
     template.write_text(myst_notebook('output_name = "template"',
                                       'import pathlib\npathlib.Path(output_name + "_rows.csv").write_text("a\\n1\\n")'))
-    execute(Run("demo", template, {}), tmp_path / "out")
+    execute(PageRun("demo", template, {}), tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["demo.ipynb", "demo_rows.csv"]  # written beside it
     plain = tmp_path / "plain.md"
     plain.write_text(TEMPLATE)
-    assert "output_name" not in execute(Run("plain", plain, {"value": 1}), tmp_path / "out").read_text()
+    assert "output_name" not in execute(PageRun("plain", plain, {"value": 1}), tmp_path / "out").read_text()
 
 
 def test_a_failing_execution_keeps_the_previous_notebook(tmp_path):
@@ -73,7 +73,7 @@ def test_a_failing_execution_keeps_the_previous_notebook(tmp_path):
     out.mkdir()
     (out / "demo.ipynb").write_text("previous version")
     with pytest.raises(Exception, match="value must be positive"):
-        execute(Run("demo", template, {"value": -1}), out)
+        execute(PageRun("demo", template, {"value": -1}), out)
     assert (out / "demo.ipynb").read_text() == "previous version"
     assert [p.name for p in out.iterdir()] == ["demo.ipynb"]  # no temporary left behind
 
@@ -100,7 +100,7 @@ def test_an_executed_notebook_carries_its_timing_and_machine(tmp_path):
     from pwcore.book.timings import read_timing
     template = tmp_path / "t.md"
     template.write_text(TEMPLATE)
-    timing = read_timing(execute(Run("demo", template, {"value": 21}), tmp_path / "out"))
+    timing = read_timing(execute(PageRun("demo", template, {"value": 21}), tmp_path / "out"))
     assert timing.name == "demo" and timing.seconds > 0 and timing.ended >= timing.started
     assert timing.machine == machine_description()
 

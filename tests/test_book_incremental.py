@@ -176,9 +176,9 @@ def test_the_fingerprint_hash_covers_every_part():
     assert Fingerprint.from_dict(json.loads(json.dumps(base.as_dict()))) == base
 
 
-def test_a_record_of_the_older_form_reads_as_none():
+def test_a_record_of_another_form_reads_as_none():
     older = {"template": "t", "parameters": "p", "pwcore": "0" * 64, "reads": {}, "hash": "h"}
-    with pytest.raises(ValueError, match="older form .* re-execute the notebook"):
+    with pytest.raises(ValueError, match="not of this form .* re-execute the notebook"):
         Fingerprint.from_dict(older)
     assert Record(fingerprint=None) == read_record_from({"pwcore": {"sources": older}})
 

@@ -1,10 +1,16 @@
 """The committed notebooks of book/generated/: current with their sources, and their imports still valid."""
 import ast
 import importlib
+import json
+import re
 
 import nbformat
+import pytest
 
-from pwcore.book.paths import GENERATED_DIR, RUNS_FILE
+from conftest import glued_outputs
+from pwcore.book.audit import ROW as STORE_ROW
+from pwcore.book.calibration import best_setting
+from pwcore.book.paths import BOOK_DIR, GENERATED_DIR, RUNS_FILE
 from pwcore.book.plan import reasons_text, stale
 from pwcore.book.results import STORE_DIR
 from pwcore.book.runs import load_runs
@@ -56,3 +62,71 @@ def test_every_pwcore_import_of_the_committed_notebooks_resolves():
                 missing.append(f"{notebook}: from {module} import {name}")
     assert not missing, "committed notebooks import names that no longer exist (keep them until the " \
                         "notebooks are regenerated):\n" + "\n".join(missing)
+
+
+def glued_text(notebook: dict) -> dict:
+    """``{name: text/plain form}`` of every value a notebook glued."""
+    return {name: next(value for kind, value in data.items() if kind.endswith("text/plain"))
+            for name, data in glued_outputs(notebook).items() if any(kind.endswith("text/plain") for kind in data)}
+
+
+def glued_value(name: str, key: str):
+    """A value the committed notebook ``name`` glued, as Python (from its text/plain form)."""
+    return ast.literal_eval(glued_text(json.loads((GENERATED_DIR / f"{name}.ipynb").read_text()))[key])
+
+
+@pytest.mark.parametrize("dataset", ["cifar10", "mnist"])
+def test_a_calibrated_experiment_runs_at_its_calibration_pages_rate_inside_its_interval(dataset):
+    rate = glued_value(f"experiment_{dataset}_calibrated", "learning_rate")
+    assert rate == best_setting(f"study_calibration_{dataset}", GENERATED_DIR)["learning_rate"]
+    low, high = (glued_value(f"study_calibration_{dataset}", key) for key in ("best_rate_low", "best_rate_high"))
+    assert low <= rate <= high
+
+
+def test_the_prose_pages_quote_a_calibrated_rate_as_the_tables_do():
+    # the tables print rates to 6 significant digits (pwcore.calibration's intervals); a page quoting one to
+    # 5 shows a reader two numbers for one rate
+    quoted = {(path.name, digits) for path in BOOK_DIR.glob("*.md")
+              for digits in re.findall(r"::(?:best_rate_low|best_rate_high|learning_rate):\.(\d+)g", path.read_text())}
+    assert quoted and {digits for _, digits in quoted} == {"6"}, sorted(quoted)
+
+
+def output_texts(notebook: dict):
+    """The text a reader sees in a notebook's outputs (streams, text and Markdown; not glued values)."""
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            if output.get("metadata", {}).get("scrapbook"):
+                continue
+            yield "".join(output.get("text", ""))
+            for kind in ("text/plain", "text/markdown"):
+                yield "".join(output.get("data", {}).get(kind, ""))
+
+
+def test_no_page_prints_an_accuracy_or_a_ratio_it_has_not_got():
+    # "test accuracy nan" on a diverged run, a per-epoch ratio of runs that trained no epoch: a page says why
+    # there is no number instead
+    found = [f"{path.name}: {match.group(0)!r}" for path in sorted(GENERATED_DIR.glob("*.ipynb"))
+             for text in output_texts(json.loads(path.read_text()))
+             for match in re.finditer(r"(accuracy|ratio|per epoch|GD/PW|PW/GD)[^.\n]{0,40}\b(nan|inf)\b", text, re.I)]
+    assert not found, "\n".join(found)
+
+
+def test_an_experiment_page_gives_no_ratio_for_a_run_of_no_epochs():
+    for path in sorted(GENERATED_DIR.glob("experiment_*.ipynb")):
+        notebook = json.loads(path.read_text())
+        glued = {key: ast.literal_eval(plain.replace("nan", "None")) for key, plain in glued_text(notebook).items()
+                 if key in ("gd_epochs", "pw_epochs", "seconds_per_epoch_ratio", "epoch_ratio")}
+        if 0 in (glued.get("gd_epochs"), glued.get("pw_epochs")):
+            assert glued["seconds_per_epoch_ratio"] is None and glued["epoch_ratio"] is None, path.name
+            assert any("no ratio of seconds per epoch:" in text for text in output_texts(notebook)), path.name
+
+
+def test_every_stored_result_is_used_by_a_page():
+    # a result no page reads (computed for a setting the book no longer runs) only misleads a reader of results/
+    used = set()
+    for path in sorted(GENERATED_DIR.glob("*.ipynb")):
+        used |= set(STORE_ROW.findall("\n".join(output_texts(json.loads(path.read_text())))))
+    unused = [str(path.relative_to(STORE_DIR.parent)) for path in sorted(STORE_DIR.glob("*/*.json"))
+              if (path.parent.name.rsplit(".", 1)[-1], path.stem[:8]) not in used]
+    assert not unused, ("stored results no page of book/generated/ used (delete them with git rm):\n  "
+                        + "\n  ".join(unused))

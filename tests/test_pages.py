@@ -219,7 +219,9 @@ def test_the_calibration_table_pairs_counts_and_spaces_intervals():
     header, rule, first = text.splitlines()[:3]
     assert header.count("|") == len(TABLE_COLUMNS) + 1 and "combination" in header
     assert "course, cosine, s 1, margin 1, /255, seed 1" in first
-    assert "0.00172936 – 0.00174016" in first and "121 / 97" in first and "121 / -" in first
+    low, high = (f"{float(rows[0][key]):.6g}" for key in ("rate_low", "rate_high"))
+    assert f"{low} – {high}" in first and f"{rows[0]['gd_epochs']} / {rows[0]['pw_epochs']}" in first
+    assert f"{rows[0]['gd_epochs_float64']} / -" in first
 
 
 # --- the reproduce page's checksum tables ----------------------------------------------------------------------
@@ -238,3 +240,10 @@ def test_the_reproduce_page_lists_the_files_the_experiments_read():
         assert _recorded_checksums(name) in text, f"reproduce.md does not show the files {name} read"
     for relpath, checksum in re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|$", text, flags=re.M):
         assert FILES[relpath].known_hash == checksum, f"{relpath}: reproduce.md says {checksum}"
+
+
+def test_the_calibration_table_s_legend_says_what_each_status_shown_means():
+    from pwcore.book.calibration import status_legend
+    legend = status_legend([{"status": "calibrated"}, {"status": "starts below target"}, {"status": "calibrated"}])
+    assert legend.count("*calibrated*") == 1 and "already below the target" in legend
+    assert "not bracketed" not in legend

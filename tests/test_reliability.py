@@ -107,8 +107,8 @@ def test_full_disk_while_extracting_keeps_nothing_partial(monkeypatch, tmp_path)
 
 def test_a_bad_notebook_parameter_fails_the_run_with_its_message(tmp_path):
     from pwcore.book.execution import execute
-    from pwcore.book.runs import Run
-    run = Run("bad", ROOT / "notebooks" / "experiment.md", {"dataset": "imagenet"})
+    from pwcore.book.runs import PageRun
+    run = PageRun("bad", ROOT / "notebooks" / "experiment.md", {"dataset": "imagenet"})
     with pytest.raises(Exception, match="unknown dataset 'imagenet'"):
         execute(run, tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -132,6 +132,7 @@ def notebook_version(path):
     return 1 if "version 1" in text else 2 if "version 2" in text else None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupted_regeneration_leaves_the_old_or_the_new_notebook(tmp_path, sig):
     (tmp_path / "slow.md").write_text(SLOW_TEMPLATE)

@@ -236,6 +236,7 @@ def _stale_by_code(path, module="training.py"):
     return entry
 
 
+@pytest.mark.slow
 def test_a_refactor_that_changes_no_number_is_re_stamped_on_a_sample(tmp_path, shared_data, monkeypatch):
     from pwcore import restamp
     from pwcore.experiments import load_data
@@ -259,6 +260,7 @@ def test_a_refactor_that_changes_no_number_is_re_stamped_on_a_sample(tmp_path, s
     assert again.used[0]["how"] == "read"
 
 
+@pytest.mark.slow
 def test_a_refactor_above_training_is_re_stamped_on_stacks_read_back(tmp_path, shared_data, monkeypatch):
     from pwcore import restamp
     from pwcore.experiments import load_data
@@ -280,6 +282,7 @@ def test_a_refactor_above_training_is_re_stamped_on_stacks_read_back(tmp_path, s
         restamp.restamp(tmp_path / "results", stacks=tmp_path / "nowhere")
 
 
+@pytest.mark.slow
 def test_a_sample_that_disagrees_re_stamps_nothing(tmp_path, shared_data, monkeypatch):
     from pwcore import restamp
     from pwcore.experiments import load_data
@@ -348,3 +351,17 @@ def test_the_sample_trains_through_the_kept_stacks_wherever_a_function_takes_an_
     kept = object()
     restamp.recompute({"function": "x.y"}, kept)
     assert passed == [kept]
+
+
+def test_a_re_stamp_compares_no_timing_not_even_a_ratio_of_seconds():
+    from pwcore.restamp import differences
+    stored = {"rows": [{"epochs": 3, "seconds": 1.0}], "comparisons": [
+        {"quantity": "seconds", "mean": 1.04, "claim": "inconclusive"},
+        {"quantity": "epochs", "mean": 1.25, "claim": "PW has an advantage"}]}
+    timings_moved = {"rows": [{"epochs": 3, "seconds": 2.0}], "comparisons": [
+        {"quantity": "seconds", "mean": 0.94, "claim": "inconclusive"},
+        {"quantity": "epochs", "mean": 1.25, "claim": "PW has an advantage"}]}
+    assert differences(stored, timings_moved) == []
+    epochs_moved = {**timings_moved, "comparisons": [timings_moved["comparisons"][0],
+                                                     {"quantity": "epochs", "mean": 1.5, "claim": "PW has an advantage"}]}
+    assert differences(stored, epochs_moved) == ["result.comparisons[1].mean: 1.25 stored, 1.5 now"]

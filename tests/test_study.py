@@ -60,7 +60,21 @@ def test_reproduction_grid_rows():
         for rule in ("evaluation", "epoch"):
             assert isinstance(r[f"gd_{rule}"], int) and isinstance(r[f"pw_{rule}"], int), (r, rule)
         assert r["gd_evaluation"] <= r["gd_epoch"] and r["pw_evaluation"] <= r["pw_epoch"] <= r["gd_epoch"]
-    assert not any(r["exact_evaluation"] or r["exact_epoch"] for r in rows)
+    assert not any(r["exact_evaluation"] or r["exact_epoch"] for r in rows)  # the paper's 2243 / 881: out of reach
+
+
+def test_reproduction_grid_marks_a_combination_exact_when_both_counts_are_the_paper_s(monkeypatch):
+    data = small_cat()
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300, learning_rate=0.05)
+    grid = {"init": ["course"], "seed": [1, 2]}
+    first = study.reproduction_grid(data, base, grid, log=lambda line: None)
+    counts = {"gd_epochs": first[0]["gd_epoch"], "pw_epochs": first[0]["pw_epoch"]}  # seed 1's, prose reading
+    monkeypatch.setitem(PAPER_RESULTS, "cat", {**PAPER_RESULTS["cat"], **counts})
+    rows = study.reproduction_grid(data, base, grid, log=lambda line: None)
+    exact = {(r["seed"], r["algorithm2"]): r["exact_epoch"] for r in rows}
+    assert exact[(1, "prose")] and rows[0]["distance"] == 0
+    assert exact == {key: (r["gd_epoch"], r["pw_epoch"]) == (counts["gd_epochs"], counts["pw_epochs"])
+                     for key, r in zip(exact, rows)}
     paper = PAPER_RESULTS["cat"]
     for r in rows:  # the distance is the formula's, under the closer rule
         distances = {rule: abs(r[f"gd_{rule}"] - paper["gd_epochs"]) / paper["gd_epochs"]

@@ -199,10 +199,13 @@ def ratio_phrase(comparison: dict) -> str:
     return f"{LABELS[c['numerator']]} / {LABELS[c['denominator']]} {COST_WORDS[c['quantity']]} {ratio_value(c)}"
 
 
+NOT_RUN = "no comparison was run"
+
+
 def _phrases(comparisons: list, pairs, quantity: str = "seconds", **setting) -> str:
     found = [c for c in _select(comparisons, quantity=quantity, **setting)
              if (c["numerator"], c["denominator"]) in pairs]
-    return "; ".join(ratio_phrase(c) for c in found) if found else "no comparison was run"
+    return "; ".join(ratio_phrase(c) for c in found) if found else NOT_RUN
 
 
 def fastest(summary: list, **setting) -> str:
@@ -260,10 +263,10 @@ def answers(summary: list, comparisons: list, n_layers: int = PAPER_DEPTH) -> di
         ``practitioners``, ``depth`` and ``minibatch``: plain-text sentences.
     """
     paper = {"layers": n_layers, "minibatch": None}
+    own_form = _phrases(comparisons, (("adam", "pw-adam"), ("momentum", "pw-momentum")), **paper)
     practitioners = (f"At {n_layers} layers, full batch, the fastest to the target is {fastest(summary, **paper)}. "
-                     f"{_phrases(comparisons, (('adam', 'pw'), ('momentum', 'pw'), ('gd', 'pw')), **paper)}. "
-                     f"In their own PW form: "
-                     f"{_phrases(comparisons, (('adam', 'pw-adam'), ('momentum', 'pw-momentum')), **paper)}.")
+                     f"{_phrases(comparisons, (('adam', 'pw'), ('momentum', 'pw'), ('gd', 'pw')), **paper)}."
+                     + (f" In their own PW form: {own_form}." if own_form != NOT_RUN else ""))
     full = _select(comparisons, minibatch=None)
     by_depth = lambda c: f"L = {c['layers']}"
     run = {(c["numerator"], c["denominator"]) for c in full}
@@ -274,8 +277,11 @@ def answers(summary: list, comparisons: list, n_layers: int = PAPER_DEPTH) -> di
     batched = [c for c in comparisons if c["layers"] == n_layers and c["minibatch"] is not None]
     by_size = lambda c: f"B = {c['minibatch']}"
     sizes = sorted({c["minibatch"] for c in batched})
-    minibatch = (f"At {n_layers} layers, GD / PW time: {claims_by_setting(batched, 'gd', 'pw', by_size)}. "
-                 f"Adam / PW-Adam time: {claims_by_setting(batched, 'adam', 'pw-adam', by_size)}. "
+    run_batched = [pair for pair in (("gd", "pw"), ("adam", "pw-adam"))
+                   if pair in {(c["numerator"], c["denominator"]) for c in batched}]
+    minibatch = (f"At {n_layers} layers, "
+                 + " ".join(f"{LABELS[top]} / {LABELS[bottom]} time: {claims_by_setting(batched, top, bottom, by_size)}."
+                            for top, bottom in run_batched) + " "
                  + " ".join(f"B = {b}: {_phrases(batched, (('gd', 'pw'), ('adam', 'pw-adam')), minibatch=b)}; "
                             f"fastest {fastest(summary, layers=n_layers, minibatch=b)}." for b in sizes)
                  if sizes else "No mini-batch size was run.")

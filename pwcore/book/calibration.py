@@ -10,22 +10,25 @@ from pathlib import Path
 from .paths import GENERATED_DIR
 
 BINARY = ("cat",)  # the paper's binary task: one sigmoid output and cross-entropy, so no AM-softmax reading
-# How a page names each stopping rule of pwcore.calibration.RULES.
+# How a page names each stopping rule of pwcore.calibration.READ_RULES.
 RULE_NAMES = {"evaluation": "after every sub-step", "epoch": "once per epoch"}
+# What each status of a combination (pwcore.calibration's rows) means, for the table's legend.
+STATUS_MEANINGS = {
+    "calibrated": "GD takes the paper's epochs at the rates found",
+    "no single rate": "GD's count jumps over the paper's between rates as close as the search's tolerance",
+    "starts below target": "the initial loss is already below the target",
+    "not bracketed": "no rate bracketing the paper's count was found within the rounds allowed",
+}
 
 
-def best_setting(output_name: str, folder=".") -> dict:
-    """The ExperimentConfig fields of the best combination a calibration page found, read back from its CSV
-    file ``folder/<output_name>_combinations.csv`` (or, if there is none, the book's page of that name in
-    ``book/generated``): the combination, the rate where PW came nearest the paper's count, that reading of
-    Algorithm 2 and that stopping rule.
+def best_row(output_name: str, folder=".") -> dict:
+    """The best combination a calibration page found, as its CSV file ``folder/<output_name>_combinations.csv``
+    gives it (text values), or, if there is none, the book's page of that name in ``book/generated``.
 
     Raises
     ------
     FileNotFoundError
         If the calibration page has not been executed (its CSV file is missing).
-    ValueError
-        If its best combination is not calibrated.
     """
     path = Path(folder) / f"{output_name}_combinations.csv"
     if not path.is_file() and (GENERATED_DIR / path.name).is_file():
@@ -34,12 +37,54 @@ def best_setting(output_name: str, folder=".") -> dict:
         raise FileNotFoundError(f"{path} does not exist: execute the calibration first "
                                 f"(python -m pwcore.book --only {output_name})")
     with open(path, newline="") as file:
-        best = next(csv.DictReader(file))
+        return {"path": path, **next(csv.DictReader(file))}
+
+
+def best_setting(output_name: str, folder=".") -> dict:
+    """The ExperimentConfig fields of the best combination a calibration page found (:func:`best_row`): the
+    combination, the rate where PW came nearest the paper's count, that reading of Algorithm 2 and that
+    stopping rule.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the calibration page has not been executed (its CSV file is missing).
+    ValueError
+        If its best combination is not calibrated.
+    """
+    best = best_row(output_name, folder)
     if best["status"] != "calibrated":
-        raise ValueError(f"{path}: the best combination is {best['status']!r}, so there is no calibrated rate")
+        raise ValueError(f"{best['path']}: the best combination is {best['status']!r}, so there is no calibrated rate")
     return {"learning_rate": float(best["pw_rate"]), "init": best["init"], "seed": int(best["seed"]),
             "am_input": best["am_input"], "s": float(best["s"]), "margin": float(best["margin"]),
             "scaling": best["scaling"], "algorithm2": best["pw_reading"], "stop_rule": best["pw_rule"]}
+
+
+def searched_again(rows: list, calibrated_from: str, folder=".") -> str:
+    """A sentence comparing the interval this page found for the combination of the page ``calibrated_from``
+    (searched again here, e.g. seed 1 among seeds 1-5) with the interval that page found; "" if this page
+    does not search that combination.
+
+    Each edge of an interval is bracketed by the search: the low edge lies between the highest rate whose
+    count missed (``bound_low``) and the lowest that met it (``rate_low``), the high edge likewise. Two
+    searches find one interval when their brackets overlap at both edges.
+    """
+    base = best_row(calibrated_from, folder)
+    name = label({**base, "s": float(base["s"]), "margin": float(base["margin"])})
+    here = next((row for row in rows if label(row) == name), None)
+    if here is None or base["status"] != "calibrated" or here["status"] != "calibrated":
+        return ""
+    there = {key: float(base[key]) for key in ("bound_low", "rate_low", "rate_high", "bound_high")}
+    overlap = (max(here["bound_low"], there["bound_low"]) < min(here["rate_low"], there["rate_low"])
+               and max(here["rate_high"], there["rate_high"]) < min(here["bound_high"], there["bound_high"]))
+    apart = max(abs(here[k] / there[k] - 1) for k in ("rate_low", "rate_high"))
+    verdict = ("their brackets overlap at both edges, so the two searches find one interval"
+               if overlap else "their brackets do not overlap, so the two searches disagree")
+    return (f"The calibration page's best combination ({name}) is searched again here: "
+            f"GD takes the paper's count from {here['rate_low']:.6g} to {here['rate_high']:.6g} here and from "
+            f"{there['rate_low']:.6g} to {there['rate_high']:.6g} there (edges {apart:.1e} apart, relatively). Each "
+            f"search brackets each edge between a rate that missed the count and one that met it; {verdict}. "
+            f"The experiment page runs at {float(base['pw_rate']):.6g}, from that page.")
 
 
 def _ratio_cell(ratio: float) -> str:
@@ -93,3 +138,9 @@ def summary(rows: list) -> dict:
             "best_rate_low": best["rate_low"], "best_rate_high": best["rate_high"],
             "best_reading": best["pw_reading"] or "-", "best_rule": RULE_NAMES.get(best["pw_rule"], "-"),
             "best_ratio": best["ratio"]}
+
+
+def status_legend(rows: list) -> str:
+    """The meaning of each status the table shows, in one line of Markdown."""
+    shown = dict.fromkeys(row["status"] for row in rows)
+    return "Status: " + "; ".join(f"*{status}*: {STATUS_MEANINGS.get(status, status)}" for status in shown) + "."

@@ -12,7 +12,7 @@ from pathlib import Path
 from .fingerprint import Fingerprint, fingerprint, module_hashes
 from .paths import relative_to_root
 from .record import stamp
-from .runs import OUTPUT_NAME, Run, parameter_names
+from .runs import OUTPUT_NAME, PageRun, parameter_names
 
 
 def _kernel_manager_class():
@@ -40,7 +40,7 @@ def _kernel_manager_class():
     return LocalKernelManager
 
 
-def execute(run: Run, out_dir: Path, sources: Fingerprint | None = None, progress: bool = False) -> Path:
+def execute(run: PageRun, out_dir: Path, sources: Fingerprint | None = None, progress: bool = False) -> Path:
     """Execute ``run`` with papermill into ``out_dir/<name>.ipynb``, atomically, and stamp its record.
 
     A template whose parameters include ``output_name`` is given the run's name there (so it can name the
@@ -100,7 +100,7 @@ def check_kernel_source(package_dir: Path, out_dir: Path) -> None:
                            f"PYTHONPATH={Path(package_dir).resolve().parent}")
 
 
-def _own_fingerprint(run: Run) -> Fingerprint:
+def _own_fingerprint(run: PageRun) -> Fingerprint:
     if run.reads:
         raise ValueError(f"run {run.name!r} reads {list(run.reads)}: pass its fingerprint, computed with theirs "
                          f"(pwcore.book.fingerprint.fingerprints)")

@@ -14,8 +14,8 @@ A notebook's fingerprint has four parts, each a SHA-256:
 - ``reads``: ``{name: hash}`` of the runs it reads (:mod:`pwcore.book.runs`), so a page is stale when
   what it reads is.
 
-Its ``hash`` is the SHA-256 of the four parts as JSON. Records of the older form, with one digest of
-every file for ``pwcore``, read as no record: such notebooks are re-executed. Left out on purpose: the versions of the other
+Its ``hash`` is the SHA-256 of the four parts as JSON; a record of another form reads as no record (the
+notebook is re-executed). Left out on purpose: the versions of the other
 libraries and the data files (each page's provenance table names them; the data files are verified
 against checksums held in pwcore's source), and the machine.
 """
@@ -29,7 +29,7 @@ from pathlib import Path
 from ..sources import code_digest
 from .imports import template_modules
 from .paths import PACKAGE_DIR
-from .runs import Run, execution_order
+from .runs import PageRun, execution_order
 
 EXECUTOR = ("book/execution.py",)  # runs every notebook (papermill, its parameters, the record): part of each
 PARTS = ("template", "parameters", "pwcore")  # the parts compared one by one; ``reads`` is compared per run
@@ -63,11 +63,8 @@ class Fingerprint:
         """
         try:
             fingerprint = cls(record["template"], record["parameters"], dict(record["pwcore"]), dict(record["reads"]))
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"a fingerprint record lacks {error}: re-execute the notebook") from None
-        except ValueError:
-            raise ValueError("a fingerprint record of an older form (one digest of all of pwcore): re-execute "
-                             "the notebook") from None
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"a fingerprint record not of this form ({error!r}): re-execute the notebook") from None
         if record.get("hash") != fingerprint.hash:
             raise ValueError("a fingerprint record's hash does not match its parts: re-execute the notebook")
         return fingerprint
@@ -104,7 +101,7 @@ def module_hashes(template: Path, package_dir: Path = PACKAGE_DIR) -> dict:
     return {path.relative_to(package_dir).as_posix(): code_digest(path) for path in sorted(set(files))}
 
 
-def fingerprint(run: Run, pwcore: dict, reads: dict) -> Fingerprint:
+def fingerprint(run: PageRun, pwcore: dict, reads: dict) -> Fingerprint:
     """The fingerprint of ``run`` given its :func:`module_hashes` and the hashes ``{name: hash}`` of the runs it reads."""
     return Fingerprint(_sha256(Path(run.template).read_bytes()), parameters_digest(run.parameters), pwcore,
                        {name: reads[name] for name in sorted(run.reads)})

@@ -4,7 +4,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]  # the checkout holding pwcore/
 TEMPLATES_DIR = ROOT / "notebooks"
 RUNS_FILE = TEMPLATES_DIR / "runs.yml"
-GENERATED_DIR = ROOT / "book" / "generated"
+BOOK_DIR = ROOT / "book"  # the prose pages
+GENERATED_DIR = BOOK_DIR / "generated"
 STORE_VARIABLE = "PWCORE_STORE_DIR"  # set by a reader's own run (pwcore.book.rerun): its store, apart from the book's
 PACKAGE_DIR = ROOT / "pwcore"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from .fingerprint import PARTS, Fingerprint, fingerprints
 from .paths import PACKAGE_DIR
 from .record import read_record
-from .runs import Run, execution_order
+from .runs import PageRun, execution_order
 
 FORCED = "forced (--force)"
 SELECTED = "selected (--only)"
@@ -25,7 +25,7 @@ ORPHAN = "no run in runs.yml (delete the notebook)"
 class Step:
     """A run to re-execute and the reasons."""
 
-    run: Run
+    run: PageRun
     reasons: tuple
 
 
@@ -88,7 +88,7 @@ def plan(runs: list, out_dir: Path, package_dir: Path = PACKAGE_DIR, force: bool
 
     Parameters
     ----------
-    runs : list of Run
+    runs : list of PageRun
         Every run of ``runs.yml``.
     force : bool
         Re-execute every run.

@@ -22,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-from .paths import GENERATED_DIR, ROOT, STORE_VARIABLE, TEMPLATES_DIR
-from .runs import OUTPUT_NAME, READ_PARAMETER, Run, parameters_cell, templates
+from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, STORE_VARIABLE, TEMPLATES_DIR
+from .runs import OUTPUT_NAME, READ_PARAMETER, PageRun, parameters_cell, templates
 
 
 class RerunError(ValueError):
@@ -179,7 +179,6 @@ def run(template_name: str, assignments: list, output: Path, store: Path | None 
     """
     import subprocess
     from .execution import check_kernel_source, execute
-    from .paths import PACKAGE_DIR
     template = template_path(template_name)
     folder = output_folder(Path(output))
     parameters = checked_parameters(template, assignments, folder)
@@ -197,7 +196,7 @@ def run(template_name: str, assignments: list, output: Path, store: Path | None 
     previous = os.environ.get(STORE_VARIABLE)
     os.environ[STORE_VARIABLE] = str(store)  # the kernel inherits it
     try:
-        path = execute(Run(Path(output).stem, template, parameters), folder, progress=True)
+        path = execute(PageRun(Path(output).stem, template, parameters), folder, progress=True)
     finally:
         os.environ.pop(STORE_VARIABLE) if previous is None else os.environ.update({STORE_VARIABLE: previous})
     log(f"wrote {path} in {time.perf_counter() - started:.0f} s")

@@ -19,7 +19,7 @@ READ_PARAMETER = "calibrated_from"  # a parameter whose value names a run the pa
 
 
 @dataclass(frozen=True)
-class Run:
+class PageRun:
     """One executed notebook: its name, template and parameters, and the runs it reads."""
 
     name: str
@@ -46,7 +46,7 @@ def load_runs(path: Path) -> list:
     return runs
 
 
-def _run(path: Path, name: str, entry: dict, names: list) -> Run:
+def _run(path: Path, name: str, entry: dict, names: list) -> PageRun:
     template = path.parent / entry["template"]
     if not template.is_file():  # a reader's runs file may live anywhere: the book's templates are in notebooks/
         template = TEMPLATES_DIR / entry["template"]
@@ -55,7 +55,7 @@ def _run(path: Path, name: str, entry: dict, names: list) -> Run:
                                 f"beside it nor in {TEMPLATES_DIR}: choose one of "
                                 f"{', '.join(f'{name}.md' for name in templates())}")
     parameters = dict(entry.get("parameters") or {})
-    return Run(name, template, parameters, bool(entry.get("validate", True)),
+    return PageRun(name, template, parameters, bool(entry.get("validate", True)),
                _reads(path, name, entry.get("reads"), parameters, names))
 
 
