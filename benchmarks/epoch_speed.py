@@ -29,7 +29,7 @@ from pwcore.experiments import ExperimentConfig, config_run
 from pwcore.network import weight_gradient
 from pwcore.optimizers import run_epoch
 from pwcore.book.provenance import cpu_model
-from pwcore.training import Stack
+from pwcore.stack import Stack
 
 try:
     import torch
@@ -97,7 +97,7 @@ def torch_line() -> str:
 
 def fresh_stack(config, data, optimizer: str) -> Stack:
     """Fresh runs of ``optimizer`` from the initial networks of ``config`` (one, or a list: one per run), as one
-    pwcore :class:`~pwcore.training.Stack` (its ``net``, ``loss`` and ``rates`` are also what the peers copy)."""
+    pwcore :class:`~pwcore.stack.Stack` (its ``net``, ``loss`` and ``rates`` are also what the peers copy)."""
     configs = [config] if isinstance(config, ExperimentConfig) else list(config)
     return Stack([config_run(c, data, optimizer) for c in configs], data.X_train, data.y_train)
 

@@ -9,7 +9,9 @@ The pieces, one concept per module:
 - :mod:`pwcore.optimizers`: gradient descent and the position-wise optimizer as schedules, and one epoch.
 - :mod:`pwcore.rules`: update rules (plain, heavy-ball momentum, Adam), each in either schedule.
 - :mod:`pwcore.minibatch`: epochs of mini-batches, each running the whole schedule.
-- :mod:`pwcore.training`: ``train`` and ``train_runs`` (runs batched in stacks), stopping rules, ``History``.
+- :mod:`pwcore.training`: ``Run``, ``train`` and ``train_runs`` (runs grouped into stacks that fit in memory).
+- :mod:`pwcore.stack`: one stack of runs trained as one computation, each run leaving it when it stops.
+- :mod:`pwcore.history`: what a run produced (``History``), its progress, and the stopping rules.
 - :mod:`pwcore.executors`: where the stacks train: here, or on a Dask cluster.
 - :mod:`pwcore.memory`: how many runs fit in one stack.
 - :mod:`pwcore.accounting`: layer-update, FLOP and update-log tallies.
@@ -20,7 +22,8 @@ The pieces, one concept per module:
 from .losses import AdditiveMarginSoftmax, BinaryCrossEntropy, make_loss
 from .network import Network
 from .optimizers import GradientDescent, PositionWise, PositionWisePrinted, make_optimizer
-from .training import History, Run, train, train_runs
+from .history import History
+from .training import Run, train, train_runs
 
 __version__ = "0.1.0"
 

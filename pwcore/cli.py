@@ -246,7 +246,7 @@ def _run(args) -> int:
 
 
 class SoFar:
-    """The latest :class:`~pwcore.training.Progress` of every run: a ``report`` callback, read if interrupted.
+    """The latest :class:`~pwcore.history.Progress` of every run: a ``report`` callback, read if interrupted.
 
     Parameters
     ----------

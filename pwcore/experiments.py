@@ -167,7 +167,7 @@ def run_experiment(config: ExperimentConfig, dataset=None, optimizers=("gd", "pw
     multipliers : dict, optional
         ``{optimizer name: per-layer learning-rate factors}``.
     report : callable, optional
-        Receives each run's :class:`~pwcore.training.Progress` after each epoch (see
+        Receives each run's :class:`~pwcore.history.Progress` after each epoch (see
         :func:`~pwcore.training.train_runs`; every run is the first of its call, ``index`` 0).
     """
     if dataset is None:

@@ -34,7 +34,7 @@ def run_minibatch_epoch(stack, optimizer, observe) -> bool:
 
     Parameters
     ----------
-    stack : pwcore.training.Stack
+    stack : pwcore.stack.Stack
         Read, never replaced: what :func:`pwcore.optimizers.run_epoch` reads (``net``, ``batch``,
         ``loss``, ``rates``, ``update``), and the training set ``X`` ``(n_0, m)`` and ``y`` ``(m,)``,
         ``minibatch`` (samples per mini-batch) and ``shuffle`` (a ``numpy.random.Generator``, advanced

@@ -1,7 +1,7 @@
 """Results as plain values, and back: what the results store keeps of a run's history or an experiment.
 
 The store (:mod:`pwcore.store`) keeps plain values, tuples, lists, dicts and arrays. A
-:class:`~pwcore.training.History` is a dataclass of exactly those, so :func:`history_values` and
+:class:`~pwcore.history.History` is a dataclass of exactly those, so :func:`history_values` and
 :func:`history_from` are its fields and back; the functions below run an experiment or the accounting
 runs and return what a page shows of them in that form, so that the store can key and keep them.
 """
@@ -11,7 +11,7 @@ import dataclasses
 
 from . import study
 from .experiments import ExperimentConfig, ExperimentResult, run_experiment
-from .training import History
+from .history import History
 
 
 def history_values(history: History) -> dict:

@@ -46,7 +46,7 @@ class Resumable(Here):
         self.read = self.trained = 0
 
     def map(self, function, tasks, X, y, progress, n_parts, report=None):
-        """As the inner executor's ``map`` for :func:`pwcore.training._train_stack`'s tasks ``(runs, indices)``:
+        """As the inner executor's ``map`` for :func:`pwcore.stack.train_stack`'s tasks ``(runs, indices)``:
         each stack's ``[(History, Network)]`` in order, read back where kept."""
         common = {"function": f"{function.__module__}.{function.__qualname__}", "code": code_hashes(function),
                   "data": [array_digest(X), array_digest(y)], "n_parts": n_parts}

@@ -27,7 +27,8 @@ from .checks import is_whole
 from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
 from .executors import Here
 from .optimizers import NAMES
-from .training import Run, below_target, train_runs
+from .history import below_target
+from .training import Run, train_runs
 
 OPTIMIZERS = ("gd", "pw")
 CONTROL = "gd_multipliers"  # GD with PW's per-layer update counts as rate multipliers

@@ -9,161 +9,18 @@ diverges leaves its stack, and the others go on without paying for it.
 """
 from __future__ import annotations
 
-import functools
-import math
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .accounting import Tally
-from .batch import Batch, default_parts
+from .batch import default_parts
 from .checks import is_number, is_whole
 from .executors import Here, resolve
+from .history import STOP_RULES, History
 from .memory import stack_sizes
-from .minibatch import run_minibatch_epoch
 from .network import Network
-from .optimizers import LayerwiseOptimizer, run_epoch
-
-STOP_RULES = ("epoch", "evaluation")
-
-
-@dataclass
-class History:
-    """Everything one training run produced.
-
-    Each loss evaluation (one per sub-step) is a row of the ``eval_*`` arrays,
-    all of shape ``(n_evaluations,)``. ``epoch_loss[k]`` is the loss after ``k``
-    complete epochs, shape ``(epochs_completed + 1,)`` when the run ended at an
-    epoch boundary.
-
-    Attributes
-    ----------
-    status : {"target", "max_epochs", "diverged"}
-    message : str
-        One sentence saying how the run ended.
-    epochs : int
-        Epochs whose updates ran; an epoch stopped part-way counts as one.
-    epochs_completed : int
-        Epochs run to their end; an epoch stopped part-way does not count.
-        (The two differ only under the "evaluation" stopping rule.)
-    stopped_at : tuple of (int, int) or None
-        (epoch, sub-step) of the evaluation that ended the run at its target or
-        by diverging, 1-based; None when it ran to ``max_epochs``.
-    updates_per_layer : ndarray of int, shape (L,)
-        Layer ``l`` (from the input) was updated ``updates_per_layer[l-1]`` times.
-    update_log : list of tuple of int
-        Layers updated by each sub-step, in order.
-    seconds : float
-        Wall-clock seconds of the run: its share of its stack's time (each
-        stretch of the stack's time divided among the runs in it then), so the
-        runs' seconds add up to the stack's; a run trained alone has all of it.
-    flops : int
-        Matrix-product FLOPs of the whole run.
-    stack_size : int
-        Runs in the stack this run started in (1: trained alone).
-    """
-
-    optimizer: str
-    target: float | None
-    stop_rule: str
-    status: str = "max_epochs"
-    message: str = ""
-    epochs: int = 0
-    epochs_completed: int = 0
-    stopped_at: tuple | None = None
-    eval_epoch: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    eval_substep: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    eval_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    eval_seconds: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    eval_flops: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    eval_layer_updates: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    epoch_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    updates_per_layer: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    update_log: list = field(default_factory=list)
-    seconds: float = 0.0
-    flops: int = 0
-    substeps_per_epoch: int = 1
-    stack_size: int = 1
-
-    @property
-    def epochs_elapsed(self) -> float:
-        """Epochs run as a fraction: a run stopped before sub-step ``s`` of epoch ``e`` ran ``e - 1 + (s - 1) / n``."""
-        if self.stopped_at is None:
-            return float(self.epochs_completed)
-        epoch, substep = self.stopped_at
-        return fractional_epochs(epoch, substep, self.substeps_per_epoch)
-
-    @property
-    def eval_positions(self) -> np.ndarray:
-        """Each evaluation's position in (fractional) epochs, shape ``(n_evaluations,)``."""
-        return fractional_epochs(self.eval_epoch, self.eval_substep, self.substeps_per_epoch)
-
-    @property
-    def reached_target(self) -> bool:
-        return self.status == "target"
-
-    @property
-    def diverged(self) -> bool:
-        return self.status == "diverged"
-
-    @property
-    def final_loss(self) -> float:
-        return float(self.eval_loss[-1]) if self.eval_loss.size else math.nan
-
-    def summary(self) -> dict:
-        """The headline numbers as plain Python values."""
-        return {
-            "optimizer": self.optimizer, "status": self.status, "epochs": self.epochs,
-            "epochs_completed": self.epochs_completed,
-            "seconds": self.seconds, "final_loss": self.final_loss, "flops": self.flops,
-            "updates_per_layer": self.updates_per_layer.tolist(), "message": self.message,
-        }
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where one run stands after an epoch of its stack: what :func:`train_runs` hands its ``report`` callback.
-
-    Attributes
-    ----------
-    index : int
-        The run's position in the runs given to :func:`train_runs`.
-    optimizer : str
-        The run's optimizer (its ``name``).
-    status : {"target", "max_epochs", "diverged"} or None
-        How the run ended; None while it trains.
-    epochs_completed : int
-        Epochs run to their end (see :attr:`History.epochs_completed`).
-    last_loss : float
-        The latest loss evaluated (nan before the first).
-    updates_per_layer : tuple of int
-        Layer ``l`` (from the input) was updated ``updates_per_layer[l-1]`` times so far.
-    """
-
-    index: int
-    optimizer: str
-    status: str | None
-    epochs_completed: int
-    last_loss: float
-    updates_per_layer: tuple
-
-
-def fractional_epochs(epoch, substep, substeps_per_epoch: int):
-    """Epochs run before sub-step ``substep`` of epoch ``epoch`` (both 1-based): ``epoch - 1 + (substep - 1) / n``."""
-    return epoch - 1 + (substep - 1) / substeps_per_epoch
-
-
-def below_target(loss, target, stop_rule: str, substep):
-    """The stopping predicate: is ``loss`` a hit on ``target`` under ``stop_rule`` at this sub-step?
-
-    ``"evaluation"`` checks every loss evaluation; ``"epoch"`` only the first of
-    each epoch (the loss after the previous epoch's updates). Works element-wise
-    on arrays of losses and sub-steps (a History's ``eval_loss`` and ``eval_substep``).
-    """
-    if target is None:
-        return np.zeros(np.shape(loss), bool)
-    return (np.asarray(loss) < target) & ((stop_rule == "evaluation") | (np.asarray(substep) == 1))
+from .optimizers import LayerwiseOptimizer
+from .stack import train_stack
 
 
 @dataclass
@@ -266,7 +123,7 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
     log : callable, optional
         Receives one line per stack as it starts.
     report : callable, optional
-        Receives a :class:`Progress` for each run of a stack after each epoch it
+        Receives a :class:`~pwcore.history.Progress` for each run of a stack after each epoch it
         trained in (the last one once it ended); it reads what the runs recorded
         and computes nothing. Only when training here.
     executor : optional
@@ -289,7 +146,7 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
     # decided here, not by each worker's core count: the parts set the order of the sums
     n_parts = default_parts(X.shape[1]) if n_parts is None else n_parts
     chunks = _stacks(runs, X.shape[1], batch_size)
-    trained = executor.map(_train_stack, [([runs[i] for i in chunk], chunk) for chunk in chunks],
+    trained = executor.map(train_stack, [([runs[i] for i in chunk], chunk) for chunk in chunks],
                            X, y, progress, n_parts, report)
     histories = [None] * len(runs)
     for chunk in chunks:
@@ -314,147 +171,6 @@ def _stacks(runs: list, m: int, batch_size: int | None) -> list:
             chunks.append(indices[start:start + size])
             start += size
     return chunks
-
-
-class Stack:
-    """Runs trained as one computation: what :func:`pwcore.optimizers.run_epoch` (or, for mini-batches,
-    :func:`pwcore.minibatch.run_minibatch_epoch`) needs.
-
-    ``net`` (the runs' networks stacked), ``batch``, ``loss`` (their losses stacked),
-    ``rates`` of shape ``(R, L)`` and the update rule's state narrow to the runs still
-    training as runs leave (:meth:`observe`); each run's trained weights are written back
-    into its own network.
-    """
-
-    def __init__(self, runs, X, y, n_parts=None):
-        self.runs = list(runs)
-        self.net = Network.stack([run.net for run in runs])
-        self.batch = Batch(self.net, X, y, n_parts)
-        self.loss = type(runs[0].loss).stack([run.loss for run in runs])
-        L = self.net.n_layers
-        # each run's rates in float64, rounded once to the dtype (as a Python float is against a float32 array)
-        self.rates = np.array([run.optimizer.rates(L) for run in runs], float).astype(self.net.dtype)
-        self.rule = runs[0].optimizer.rule
-        self.rule_state = self.rule.new_state(self.net)
-        self.X, self.y, self.minibatch = X, y, runs[0].minibatch
-        self.shuffle = np.random.default_rng(runs[0].shuffle_seed) if self.minibatch else None
-        substeps = 1 if self.minibatch else len(runs[0].optimizer.depths(L))  # loss evaluations per epoch
-        self.recorders = [_Recorder(run, substeps, len(runs)) for run in runs]
-        self.epoch, self.seconds, self._clock = 0, 0.0, time.perf_counter()
-
-    @property
-    def update(self):
-        """The rule's update of one layer, bound to the stack's rule state (:meth:`pwcore.batch.Batch.step`)."""
-        return functools.partial(self.rule.apply, self.rule_state)
-
-    def observe(self, losses: np.ndarray, substep: int) -> bool:
-        """Record every run's loss and let the finished runs leave; True while some run goes on."""
-        now = time.perf_counter()
-        self.seconds += (now - self._clock) / len(self.runs)  # this stretch, shared by the runs in the stack
-        self._clock = now
-        done = [j for j, recorder in enumerate(self.recorders)
-                if recorder.observe(float(losses[j]), substep, self.epoch, self.seconds, self.batch.tally)]
-        if done:
-            self._leave(done)
-        return bool(self.runs)
-
-    def _leave(self, done: list) -> None:
-        for j in done:
-            self.runs[j].net.assign(self.net.select(j))  # the trained weights, back into the run's network
-        keep = np.setdiff1d(np.arange(len(self.runs)), done)
-        self.runs = [self.runs[j] for j in keep]
-        self.recorders = [self.recorders[j] for j in keep]
-        if keep.size:
-            self.net = self.net.select(keep)
-            self.batch.select(keep)
-            self.loss = self.loss.select(keep)
-            self.rates = self.rates[keep]
-            self.rule.select(self.rule_state, keep)
-
-
-def _train_stack(runs, indices, X, y, progress, n_parts, report=None) -> list:
-    """Train ``runs`` (numbered ``indices`` in the caller's list) as one stack: ``[(History, trained Network)]``."""
-    stack = Stack(runs, X, y, n_parts)
-    recorders = list(stack.recorders)
-    numbered = list(zip(indices, recorders))
-    optimizer = runs[0].optimizer
-    bar = _progress_bar(max(run.max_epochs for run in runs), optimizer.name, len(runs)) if progress else None
-    try:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported, not warned
-            going = True
-            while going:
-                stack.epoch += 1
-                training = [(i, r) for i, r in numbered if not r.ended] if report is not None else []
-                going = (run_minibatch_epoch if stack.minibatch else run_epoch)(stack, optimizer, stack.observe)
-                if bar is not None and stack.epoch <= bar.total:
-                    bar.update(1)
-                    bar.set_postfix(runs=len(stack.runs), loss=f"{min(r.last_loss for r in recorders):.5g}",
-                                    refresh=False)
-                for index, recorder in training:
-                    report(recorder.progress(index, stack.epoch, stack.batch.tally))
-    finally:  # an interrupted bar is closed too, so that what follows it starts on a line of its own
-        if bar is not None:
-            bar.close()
-    return [(recorder.history, run.net) for recorder, run in zip(recorders, runs)]
-
-
-class _Recorder:
-    """One run's evaluations and its own stopping decision."""
-
-    def __init__(self, run: Run, substeps_per_epoch: int, stack_size: int):
-        self.run, self.rows, self.epoch_loss, self.ended = run, [], [], False
-        self.history = History(run.optimizer.name, None if run.target is None else float(run.target), run.stop_rule,
-                               substeps_per_epoch=substeps_per_epoch, stack_size=stack_size)
-
-    @property
-    def last_loss(self) -> float:
-        return self.rows[-1][2] if self.rows else math.nan
-
-    def progress(self, index: int, epochs: int, tally: Tally) -> Progress:
-        """This run as :class:`Progress`: its history once it ended, else ``epochs`` completed and ``tally``'s updates."""
-        h = self.history
-        if self.ended:
-            return Progress(index, h.optimizer, h.status, h.epochs_completed, h.final_loss,
-                            tuple(h.updates_per_layer.tolist()))
-        return Progress(index, h.optimizer, None, epochs, self.last_loss, tuple(tally.updates.tolist()))
-
-    def observe(self, value: float, substep: int, epoch: int, seconds: float, tally: Tally) -> bool:
-        """Record one evaluation; True if the run ends here (and its history is then complete)."""
-        self.rows.append((epoch, substep, value, seconds, tally.flops, tally.layer_updates))
-        if substep == 1:
-            self.epoch_loss.append(value)
-        epochs_run = epoch - 1 if substep == 1 else epoch
-        where = f"epoch {epoch}" + ("" if substep == 1 else f", sub-step {substep}")
-        run = self.run
-        if not math.isfinite(value):
-            self._stop("diverged", epochs_run, (epoch, substep),
-                       f"diverged at {where}: the loss is {value}; lower the learning rate")
-        elif below_target(value, run.target, run.stop_rule, substep):
-            self._stop("target", epochs_run, (epoch, substep),
-                       f"reached loss {value:.6g} < {run.target:g} at {where} ({epoch - 1} epochs completed)")
-        elif substep == 1 and epoch > run.max_epochs:  # the loss after the last epoch
-            self._stop("max_epochs", run.max_epochs, None,
-                       f"stopped after max_epochs = {run.max_epochs} with loss {value:.6g}")
-        else:
-            return False
-        self._finish(seconds, tally)
-        return True
-
-    def _stop(self, status, epochs_run, stopped_at, message) -> None:
-        h = self.history
-        h.status, h.epochs, h.message, h.stopped_at = status, epochs_run, message, stopped_at
-        h.epochs_completed = epochs_run if stopped_at is None else stopped_at[0] - 1
-
-    def _finish(self, seconds: float, tally: Tally) -> None:
-        h = self.history
-        columns = list(zip(*self.rows))
-        h.eval_epoch, h.eval_substep = np.array(columns[0], int), np.array(columns[1], int)
-        h.eval_loss, h.eval_seconds = np.array(columns[2], float), np.array(columns[3], float)
-        h.eval_flops, h.eval_layer_updates = np.array(columns[4], float), np.array(columns[5], int)
-        h.epoch_loss = np.array(self.epoch_loss, float)
-        h.updates_per_layer, h.update_log = tally.updates.copy(), list(tally.log)
-        h.seconds, h.flops = seconds, tally.flops
-        self.ended = True
 
 
 def _check_train_arguments(target, max_epochs, stop_rule):
@@ -493,7 +209,3 @@ def _check_finite(X: np.ndarray, y) -> None:
         raise ValueError(f"labels y must be integers (class indices), got dtype {y.dtype}")
 
 
-def _progress_bar(total: int, label: str, n_runs: int):
-    from tqdm import tqdm
-    desc = label if n_runs == 1 else f"{label} x{n_runs}"
-    return tqdm(total=total, desc=desc, unit="epoch", mininterval=1.0, leave=True)

@@ -14,7 +14,7 @@ import pytest
 
 import pwcore.data.fetch as fetch
 from pwcore.cli import SoFar, main, unwritable, writable_file
-from pwcore.training import Progress
+from pwcore.history import Progress
 from pwcore.experiments import ExperimentConfig, run_experiment
 from fixture_files import trust, write_all
 

@@ -176,7 +176,7 @@ def test_an_impossible_number_of_parts_is_named(n_parts):
 
 
 def test_a_loss_exactly_at_the_target_has_not_reached_it():
-    from pwcore.training import below_target
+    from pwcore.history import below_target
     target = 0.1
     just_below = np.nextafter(target, 0.0)
     assert not below_target(target, target, "evaluation", 2)
