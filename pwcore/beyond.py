@@ -193,7 +193,7 @@ def epoch_costs(config: ExperimentConfig, data, names) -> dict:
     """
     one_epoch = replace(config, target=None, max_epochs=1)
     runs = [study.optimizer_run(one_epoch, data, name) for name in names]
-    histories = train_runs(runs, data.X_train, data.y_train, batch_size=1, executor=Here())
+    histories = train_runs(runs, data.X_train, data.y_train, runs_per_stack=1, executor=Here())
     return {name: {"flops": float(h.eval_flops[-1] - h.eval_flops[0]),
                    "layer_updates": int(h.eval_layer_updates[-1] - h.eval_layer_updates[0])}
             for name, h in zip(names, histories)}

@@ -164,6 +164,9 @@ def calibrate(data, configs: list, goal: int | None = None, n_rates: int = 5, ma
         the interval's expected relative width).
     algorithm2 : sequence of str
         Readings of Algorithm 2 for PW.
+    batch_size : int, optional
+        Runs per stack (``runs_per_stack`` of :func:`pwcore.training.train_runs`, under the old name that
+        the stored results' keys hold); default as many as fit in memory.
 
     Returns
     -------

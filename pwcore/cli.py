@@ -177,8 +177,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--minibatch", type=int, metavar="B",
                      help="B samples per mini-batch, each running the optimizer's whole schedule "
                           "(default: the full batch, as the paper)")
-    run.add_argument("--batch-size", type=int, metavar="N",
-                     help="at most N runs per stack (1: one at a time); default: as many as fit in memory")
+    run.add_argument("--runs-per-stack", "--batch-size", dest="runs_per_stack", type=int, metavar="N",
+                     help="at most N runs per stack (1: one at a time); default: as many as fit in memory "
+                          "(--batch-size: its old name)")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.add_argument("--json", metavar="FILE", type=writable_file,
                      help="also write the summary (every run) as JSON to FILE (checked before the runs start)")
@@ -238,7 +239,7 @@ def _run(args) -> int:
     so_far = SoFar({make_optimizer(name, base.learning_rate, base.algorithm2).name: len(configs)
                     for name in args.optimizer})
     try:
-        if len(configs) == 1 and args.batch_size is None:
+        if len(configs) == 1 and args.runs_per_stack is None:
             return _run_one(base, args, so_far)
         return _run_sweep(configs, args, so_far)
     except KeyboardInterrupt:
@@ -319,7 +320,7 @@ def _run_sweep(configs: list, args, so_far: SoFar) -> int:
         so_far.cluster = executor.client.scheduler.address
         print(f"training the stacks on the Dask cluster at {so_far.cluster} "
               f"(no progress bars; Ctrl-C stops this process, not the cluster's tasks)", flush=True)
-    histories = train_runs(runs, data.X_train, data.y_train, args.batch_size,
+    histories = train_runs(runs, data.X_train, data.y_train, args.runs_per_stack,
                            progress=not args.no_progress and executor.local,
                            log=lambda line: print(line, flush=True), report=so_far if executor.local else None,
                            executor=executor)
@@ -331,7 +332,7 @@ def _run_sweep(configs: list, args, so_far: SoFar) -> int:
         row["test_accuracy"] = None if history.diverged else accuracy(run.net, data.X_test, data.y_test)
         rows.append(row)
     _print_sweep(rows, varied or ["seed"])
-    _write_json(args.json, {"base": base.as_dict(), "varied": varied, "batch_size": args.batch_size, "runs": rows,
+    _write_json(args.json, {"base": base.as_dict(), "varied": varied, "runs_per_stack": args.runs_per_stack, "runs": rows,
                             "data": data.meta})
     return 0
 

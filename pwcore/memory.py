@@ -31,33 +31,34 @@ def available_bytes() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def stack_sizes(n_runs: int, net, m: int, batch_size: int | None = None, available: int | None = None) -> list:
+def stack_sizes(n_runs: int, net, m: int, runs_per_stack: int | None = None, available: int | None = None) -> list:
     """Split ``n_runs`` runs into stacks that fit in memory: the number of runs in each, in order.
 
     Parameters
     ----------
-    batch_size : int, optional
-        At most this many runs per stack. Refused (ValueError naming the size and the
-        largest batch size that fits) when even this many would not fit.
+    runs_per_stack : int, optional
+        At most this many runs per stack. Refused (ValueError naming the number and the
+        largest that fits) when even this many would not fit.
     available : int, optional
         Bytes to plan with; default :func:`available_bytes`.
 
     Raises
     ------
     ValueError
-        If a stack of ``batch_size`` runs, or a single run, would not fit.
+        If a stack of ``runs_per_stack`` runs, or a single run, would not fit.
     """
-    if batch_size is not None and (not is_whole(batch_size) or batch_size < 1):
-        raise ValueError(f"batch size must be a positive integer (runs per stack), got {batch_size!r}")
+    if runs_per_stack is not None and (not is_whole(runs_per_stack) or runs_per_stack < 1):
+        raise ValueError(f"runs per stack must be a positive integer, got {runs_per_stack!r}")
     budget = MEMORY_SHARE * (available_bytes() if available is None else available)
     one = stack_bytes(net, m, 1)
     fits = int(budget // one)
     if fits < 1:
         raise ValueError(f"one run needs about {one / 2**30:.1f} GiB but {budget / 2**30:.1f} GiB are available: "
                          "free memory, or train on fewer samples")
-    if batch_size is not None and batch_size > fits:
-        raise ValueError(f"a stack of {batch_size} runs needs about {stack_bytes(net, m, batch_size) / 2**30:.1f} GiB "
-                         f"but {budget / 2**30:.1f} GiB are available: use --batch-size {fits} (batch_size={fits}) or less")
-    size = min(batch_size or fits, fits)
+    if runs_per_stack is not None and runs_per_stack > fits:
+        raise ValueError(f"a stack of {runs_per_stack} runs needs about {stack_bytes(net, m, runs_per_stack) / 2**30:.1f} "
+                         f"GiB but {budget / 2**30:.1f} GiB are available: use --runs-per-stack {fits} "
+                         f"(runs_per_stack={fits}) or less")
+    size = min(runs_per_stack or fits, fits)
     full, rest = divmod(n_runs, size)
     return [size] * full + ([rest] if rest else [])

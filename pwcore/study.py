@@ -3,8 +3,9 @@
 Each function builds the runs of a sweep from :func:`pwcore.experiments.config_run`,
 trains them batched (:func:`pwcore.training.train_runs`: runs of one optimizer
 kind share a stack) on an already loaded dataset, and returns plain rows (lists
-of dicts) for tables and plots. ``log`` receives progress lines; ``batch_size``
-and ``executor`` go to :func:`~pwcore.training.train_runs` (the executor says where
+of dicts) for tables and plots. ``log`` receives progress lines; ``batch_size`` (runs
+per stack: ``runs_per_stack`` of :func:`~pwcore.training.train_runs`, under its old name, which the keys
+of the stored results hold) and ``executor`` go to :func:`~pwcore.training.train_runs` (the executor says where
 the stacks train: here by default, or on a Dask cluster, :mod:`pwcore.executors`).
 The runs that time an optimizer alone always train here, one at a time.
 
@@ -455,7 +456,7 @@ def float32_runs(config: ExperimentConfig) -> dict:
 
 def _alone(runs: dict, data) -> dict:
     """``{key: Run}`` trained one at a time (stacks of one, so each run's seconds are its own): ``{key: History}``."""
-    return dict(zip(runs, train_runs(runs.values(), data.X_train, data.y_train, batch_size=1, executor=Here())))
+    return dict(zip(runs, train_runs(runs.values(), data.X_train, data.y_train, runs_per_stack=1, executor=Here())))
 
 
 def per_epoch_cost(history) -> dict:

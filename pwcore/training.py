@@ -9,6 +9,7 @@ diverges leaves its stack, and the others go on without paying for it.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,8 +105,8 @@ def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=No
     return train_runs([run], X, y, progress=progress, n_parts=n_parts, executor=Here())[0]
 
 
-def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None, progress=False,
-               n_parts: int | None = None, log=None, report=None, executor=None) -> list:
+def train_runs(runs, X: np.ndarray, y: np.ndarray, runs_per_stack: int | None = None, progress=False,
+               n_parts: int | None = None, log=None, report=None, executor=None, batch_size: int | None = None) -> list:
     """Train every run of ``runs`` on ``(X, y)``, in stacks; each run's network is trained in place.
 
     Parameters
@@ -113,7 +114,7 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
     runs : sequence of Run
     X : ndarray, shape (n_0, m)
     y : ndarray of int, shape (m,)
-    batch_size : int, optional
+    runs_per_stack : int, optional
         At most this many runs per stack (1: one at a time). Default: as many as
         fit in memory (see :func:`pwcore.memory.stack_sizes`).
     progress : bool
@@ -134,7 +135,12 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
     -------
     list of History
         In the order of ``runs``.
+
+    ``batch_size`` is the old name of ``runs_per_stack`` (deprecated: it is not a mini-batch size).
     """
+    if batch_size is not None:
+        warnings.warn("train_runs(batch_size=...) is runs_per_stack=... now", DeprecationWarning, stacklevel=2)
+        runs_per_stack = batch_size if runs_per_stack is None else runs_per_stack
     runs = list(runs)
     if not runs:
         return []
@@ -145,7 +151,7 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
                          "cluster, or unset PWCORE_DASK_SCHEDULER")
     # decided here, not by each worker's core count: the parts set the order of the sums
     n_parts = default_parts(X.shape[1]) if n_parts is None else n_parts
-    chunks = _stacks(runs, X.shape[1], batch_size)
+    chunks = _stacks(runs, X.shape[1], runs_per_stack)
     trained = executor.map(train_stack, [([runs[i] for i in chunk], chunk) for chunk in chunks],
                            X, y, progress, n_parts, report)
     histories = [None] * len(runs)
@@ -159,7 +165,7 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, batch_size: int | None = None
     return histories
 
 
-def _stacks(runs: list, m: int, batch_size: int | None) -> list:
+def _stacks(runs: list, m: int, runs_per_stack: int | None) -> list:
     """The indices into ``runs`` of each stack: runs that can share one (:meth:`Run.stack_key`), as many as fit."""
     groups = {}
     for index, run in enumerate(runs):
@@ -167,7 +173,7 @@ def _stacks(runs: list, m: int, batch_size: int | None) -> list:
     chunks = []
     for indices in groups.values():
         start = 0
-        for size in stack_sizes(len(indices), runs[indices[0]].net, m, batch_size):
+        for size in stack_sizes(len(indices), runs[indices[0]].net, m, runs_per_stack):
             chunks.append(indices[start:start + size])
             start += size
     return chunks

@@ -32,6 +32,6 @@ def test_every_site_takes_a_numpy_whole_number_as_python_takes_an_int():
     assert [w.shape for w in initial_weights([4, 3, 2], seed=np.int64(1))] == [(3, 4), (2, 3)]
     net, _, _ = small_problem()
     plenty = 1 << 40
-    assert stack_sizes(5, net, 10, batch_size=np.int64(2), available=plenty) == [2, 2, 1]
-    with pytest.raises(ValueError, match="batch size must be a positive integer"):
-        stack_sizes(5, net, 10, batch_size=True, available=plenty)
+    assert stack_sizes(5, net, 10, runs_per_stack=np.int64(2), available=plenty) == [2, 2, 1]
+    with pytest.raises(ValueError, match="runs per stack must be a positive integer"):
+        stack_sizes(5, net, 10, runs_per_stack=True, available=plenty)

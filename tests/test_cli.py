@@ -132,13 +132,13 @@ SWEEP = ["run", "--dataset", "cat", "--seed", "1", "2", "3", "--lr", "0.01", "0.
 
 def test_a_batched_sweep_reports_every_run_as_one_at_a_time(small_data, tmp_path, capsys):
     summaries, outputs = [], []
-    for extra in ([], ["--batch-size", "1"]):
+    for extra in ([], ["--runs-per-stack", "1"]):
         summary_file = tmp_path / f"sweep{len(extra)}.json"
         assert main(SWEEP + extra + ["--json", str(summary_file)]) == 0
         outputs.append(capsys.readouterr().out)
         summaries.append(json.loads(summary_file.read_text()))
     batched, alone = summaries
-    assert (batched["batch_size"], alone["batch_size"]) == (None, 1)
+    assert (batched["runs_per_stack"], alone["runs_per_stack"]) == (None, 1)
     assert batched["varied"] == ["seed", "learning_rate"]
     runs = batched["runs"]
     assert [(r["optimizer"], r["seed"], r["learning_rate"]) for r in runs] == [

@@ -76,8 +76,8 @@ def test_stacks_trained_on_a_cluster_give_the_same_numbers(cluster):
     here, there = _runs(data), _runs(data)
     lines = []
     with threadpool_limits(1):  # as the workers (Dask's default): see the module's description
-        expected = train_runs(here, data.X_train, data.y_train, batch_size=2, log=lines.append)
-    found = train_runs(there, data.X_train, data.y_train, batch_size=2, executor=cluster)
+        expected = train_runs(here, data.X_train, data.y_train, runs_per_stack=2, log=lines.append)
+    found = train_runs(there, data.X_train, data.y_train, runs_per_stack=2, executor=cluster)
     assert len(lines) == 6  # five GD runs and five PW runs in stacks of at most two: six stacks
     for a, b, run_a, run_b in zip(expected, found, here, there):
         assert (a.status, a.epochs_completed, a.epochs_elapsed) == (b.status, b.epochs_completed, b.epochs_elapsed)
@@ -116,7 +116,7 @@ def test_the_command_line_sweep_trains_on_the_cluster_of_the_environment(small_d
             monkeypatch.setenv(executors.ENVIRONMENT, address)
         path = tmp_path / f"{bool(address)}.json"
         with threadpool_limits(1):  # as the workers: on this data, two BLAS threads round differently
-            assert main(SWEEP + ["--batch-size", "2", "--json", str(path)]) == 0
+            assert main(SWEEP + ["--runs-per-stack", "2", "--json", str(path)]) == 0
         summaries.append(json.loads(path.read_text())["runs"])
     out = capsys.readouterr().out
     assert f"training the stacks on the Dask cluster at {cluster.scheduler.address}" in out

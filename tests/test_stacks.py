@@ -181,8 +181,8 @@ def test_train_runs_groups_mixed_runs_and_answers_in_input_order():
         assert_same_weights(mixed_runs[k].net, run.net)
 
 
-@pytest.mark.parametrize("batch_size, sizes", [(None, [4] * 4), (1, [1] * 4), (2, [2] * 4), (3, [3, 3, 3, 1])])
-def test_batch_size_limits_the_stack_without_changing_results(batch_size, sizes):
+@pytest.mark.parametrize("runs_per_stack, sizes", [(None, [4] * 4), (1, [1] * 4), (2, [2] * 4), (3, [3, 3, 3, 1])])
+def test_batch_size_limits_the_stack_without_changing_results(runs_per_stack, sizes):
     X, y = data("bce", "float64")
     def runs():
         return [Run(make_net("bce", k, "float64"), BinaryCrossEntropy(), PositionWise(learning_rate("bce", k)),
@@ -190,9 +190,9 @@ def test_batch_size_limits_the_stack_without_changing_results(batch_size, sizes)
     reference_runs, batched_runs = runs(), runs()
     reference = [train_runs([run], X, y)[0] for run in reference_runs]
     lines = []
-    batched = train_runs(batched_runs, X, y, batch_size=batch_size, log=lines.append)
+    batched = train_runs(batched_runs, X, y, runs_per_stack=runs_per_stack, log=lines.append)
     assert [h.stack_size for h in batched] == sizes
-    assert len(lines) == {None: 1, 1: 4, 2: 2, 3: 2}[batch_size]
+    assert len(lines) == {None: 1, 1: 4, 2: 2, 3: 2}[runs_per_stack]
     for k in range(4):
         assert_same_history(batched[k], reference[k])
         assert_same_weights(batched_runs[k].net, reference_runs[k].net)
@@ -208,11 +208,11 @@ def test_stack_sizes_split_runs_to_fit_memory():
     assert stack_sizes(10, net, m, available=available) == [4, 4, 2]
     assert stack_sizes(8, net, m, available=available) == [4, 4]
     assert stack_sizes(3, net, m, available=available) == [3]
-    assert stack_sizes(10, net, m, batch_size=3, available=available) == [3, 3, 3, 1]
-    assert stack_sizes(10, net, m, batch_size=4, available=available) == [4, 4, 2]
-    assert stack_sizes(10, net, m, batch_size=1, available=available) == [1] * 10
-    with pytest.raises(ValueError, match="--batch-size 4 "):
-        stack_sizes(10, net, m, batch_size=5, available=available)
+    assert stack_sizes(10, net, m, runs_per_stack=3, available=available) == [3, 3, 3, 1]
+    assert stack_sizes(10, net, m, runs_per_stack=4, available=available) == [4, 4, 2]
+    assert stack_sizes(10, net, m, runs_per_stack=1, available=available) == [1] * 10
+    with pytest.raises(ValueError, match="--runs-per-stack 4 "):
+        stack_sizes(10, net, m, runs_per_stack=5, available=available)
     with pytest.raises(ValueError, match="one run needs"):
         stack_sizes(10, net, m, available=int(0.5 * one / MEMORY_SHARE))
 
@@ -230,22 +230,22 @@ def test_a_stack_s_estimated_footprint_bounds_its_measured_peak_closely(sizes, m
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        train_runs(runs, X, y, batch_size=n_runs, n_parts=1)
+        train_runs(runs, X, y, runs_per_stack=n_runs, n_parts=1)
         peak = tracemalloc.get_traced_memory()[1] - before
     finally:
         tracemalloc.stop()
     assert 0.4 < peak / stack_bytes(net, m, n_runs) <= 1.0
 
 
-@pytest.mark.parametrize("batch_size", [0, -1, 1.5, True, "2"])
-def test_bad_batch_sizes_are_refused(batch_size):
+@pytest.mark.parametrize("runs_per_stack", [0, -1, 1.5, True, "2"])
+def test_bad_runs_per_stack_are_refused(runs_per_stack):
     net, X, y = small_problem()
-    with pytest.raises(ValueError, match="batch size must be a positive integer"):
-        stack_sizes(3, net, X.shape[1], batch_size=batch_size)
+    with pytest.raises(ValueError, match="runs per stack must be a positive integer"):
+        stack_sizes(3, net, X.shape[1], runs_per_stack=runs_per_stack)
     run = Run(net, BinaryCrossEntropy(), GradientDescent(0.1), None, 2)
     before = [p.copy() for p in net.parameters()]
-    with pytest.raises(ValueError, match="batch size must be a positive integer"):
-        train_runs([run], X, y, batch_size=batch_size)
+    with pytest.raises(ValueError, match="runs per stack must be a positive integer"):
+        train_runs([run], X, y, runs_per_stack=runs_per_stack)
     assert all(np.array_equal(p, q) for p, q in zip(before, net.parameters()))
 
 
@@ -271,3 +271,14 @@ def test_a_wide_input_with_few_samples_matches_alone_to_rounding_with_two_blas_t
     for s, a, sr, ar in zip(stacked, alone, stacked_runs, alone_runs):
         assert_same_history(s, a)
         assert_same_weights(sr.net, ar.net)
+
+
+def test_the_old_name_batch_size_still_limits_the_stack_and_says_it_is_deprecated():
+    net, X, y = small_problem()
+    runs = lambda: [Run(net.copy(), BinaryCrossEntropy(), GradientDescent(0.1), None, 2) for _ in range(3)]
+    lines, old_lines = [], []
+    with pytest.warns(DeprecationWarning, match="runs_per_stack"):
+        old = train_runs(runs(), X, y, batch_size=1, log=old_lines.append)
+    new = train_runs(runs(), X, y, runs_per_stack=1, log=lines.append)
+    assert old_lines == lines == ["stack of 1 gd run(s)"] * 3
+    assert [h.final_loss for h in old] == [h.final_loss for h in new]

@@ -150,7 +150,7 @@ def _runs(data, seeds=(1, 2, 3, 4, 5, 6)):
 def test_an_interrupted_training_resumes_with_the_stacks_it_finished(tmp_path):
     data = small_cat()
     reference_runs = _runs(data)
-    reference = train_runs(reference_runs, data.X_train, data.y_train, batch_size=2)
+    reference = train_runs(reference_runs, data.X_train, data.y_train, runs_per_stack=2)
     started = []
     def interrupt_as_the_fourth_stack_starts(line):
         started.append(line)
@@ -158,19 +158,19 @@ def test_an_interrupted_training_resumes_with_the_stacks_it_finished(tmp_path):
             raise KeyboardInterrupt
     first = Resumable(tmp_path)
     with pytest.raises(KeyboardInterrupt):
-        train_runs(_runs(data), data.X_train, data.y_train, batch_size=2, log=interrupt_as_the_fourth_stack_starts,
+        train_runs(_runs(data), data.X_train, data.y_train, runs_per_stack=2, log=interrupt_as_the_fourth_stack_starts,
                    executor=first)
     assert first.trained == 3 and len(list(tmp_path.glob("*.json"))) == 3  # stacks are kept as they finish
     again = Resumable(tmp_path)
     runs = _runs(data)
-    resumed = train_runs(runs, data.X_train, data.y_train, batch_size=2, executor=again)
+    resumed = train_runs(runs, data.X_train, data.y_train, runs_per_stack=2, executor=again)
     assert (again.read, again.trained) == (3, 3)  # six stacks: three read back, three trained
     for found, expected, run, reference_run in zip(resumed, reference, runs, reference_runs):
         assert_same_history(found, expected)
         assert_same_weights(run.net, reference_run.net)  # the kept weights came back into the runs' networks
     assert not np.array_equal(runs[0].net.W[1], _runs(data)[0].net.W[1])
     third = Resumable(tmp_path)
-    train_runs(_runs(data), data.X_train, data.y_train, batch_size=2, executor=third)
+    train_runs(_runs(data), data.X_train, data.y_train, runs_per_stack=2, executor=third)
     assert (third.read, third.trained) == (6, 0)
 
 

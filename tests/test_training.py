@@ -101,8 +101,8 @@ def test_reports_follow_each_run_to_its_history_and_change_nothing():
                 for optimizer in (GradientDescent(0.1), PositionWise(0.05), PositionWise(0.3), PositionWise(0.3))]
 
     reports = []
-    histories = train_runs(runs(), X, y, batch_size=2, report=reports.append)
-    assert all(histories_equal(a, b) for a, b in zip(histories, train_runs(runs(), X, y, batch_size=2)))
+    histories = train_runs(runs(), X, y, runs_per_stack=2, report=reports.append)
+    assert all(histories_equal(a, b) for a, b in zip(histories, train_runs(runs(), X, y, runs_per_stack=2)))
     assert len({h.status for h in histories}) == 2  # some reach the target, some run out of epochs
     for index, history in enumerate(histories):
         mine = [r for r in reports if r.index == index]
