@@ -28,6 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .data import DATASETS, SCALINGS, DataError, DataMissing, locate
+from .dtypes import DTYPES
 from .experiments import AM_INPUTS, PAPER_RESULTS, ExperimentConfig, config_run, load_data, run_experiment
 from .executors import resolve
 from .optimizers import ALGORITHM2_READINGS, NAMES, make_optimizer
@@ -164,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--stop-rule", choices=STOP_RULES, default=defaults.stop_rule)
     run.add_argument("--algorithm2", "--reading", dest="algorithm2", choices=ALGORITHM2_READINGS,
                      default=defaults.algorithm2, help="reading of Algorithm 2 (default %(default)s)")
-    run.add_argument("--dtype", choices=["float64", "float32"], default=defaults.dtype)
+    run.add_argument("--dtype", choices=DTYPES, default=defaults.dtype)
     run.add_argument("--max-epochs", type=int, help="default: 3000 for cat, 300 otherwise")
     run.add_argument("--am-input", "--loss-reading", dest="am_input", choices=AM_INPUTS, default=defaults.am_input,
                      help="what AM-softmax is applied to: sigmoid outputs or cosine logits (default %(default)s)")

@@ -12,6 +12,6 @@ def resolve_dtype(dtype) -> np.dtype:
         resolved = np.dtype(dtype)
     except TypeError:
         resolved = None
-    if resolved not in (np.dtype(np.float64), np.dtype(np.float32)):
+    if resolved is None or resolved.name not in DTYPES:
         raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
     return resolved

@@ -82,10 +82,6 @@ class History:
         return fractional_epochs(self.eval_epoch, self.eval_substep, self.substeps_per_epoch)
 
     @property
-    def reached_target(self) -> bool:
-        return self.status == "target"
-
-    @property
     def diverged(self) -> bool:
         return self.status == "diverged"
 

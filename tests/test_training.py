@@ -47,9 +47,9 @@ def test_epoch_rule_checks_only_at_epoch_starts():
     target = float(free.eval_loss[mid[len(mid) // 2]]) + 1e-12
     by_epoch = train(net.copy(), X, y, LOSS, PositionWise(0.3), target=target, max_epochs=60, stop_rule="epoch")
     by_eval = train(net.copy(), X, y, LOSS, PositionWise(0.3), target=target, max_epochs=60, stop_rule="evaluation")
-    assert by_eval.reached_target and by_eval.stopped_at[1] > 1
+    assert by_eval.status == "target" and by_eval.stopped_at[1] > 1
     assert by_eval.epochs == by_eval.epochs_completed + 1  # the partly run epoch counts as one
-    assert by_epoch.reached_target and by_epoch.stopped_at[1] == 1
+    assert by_epoch.status == "target" and by_epoch.stopped_at[1] == 1
     assert by_epoch.epochs == by_epoch.epochs_completed >= by_eval.epochs_completed
     assert by_eval.eval_loss[-1] < target <= by_eval.eval_loss[:-1].min()
 
@@ -59,14 +59,14 @@ def test_reaching_the_target_counts_completed_epochs():
     free = train(net.copy(), X, y, LOSS, GradientDescent(0.3), max_epochs=30)
     target = float(free.epoch_loss[10]) + 1e-12  # the loss after 10 epochs
     history = train(net.copy(), X, y, LOSS, GradientDescent(0.3), target=target, max_epochs=30)
-    assert history.reached_target and history.epochs == 10 and history.stopped_at == (11, 1)
+    assert history.status == "target" and history.epochs == 10 and history.stopped_at == (11, 1)
     assert "10 epochs completed" in history.message
 
 
 def test_target_already_met_stops_before_any_update():
     net, X, y = small_problem()
     history = train(net, X, y, LOSS, GradientDescent(0.1), target=100.0)
-    assert history.reached_target and history.epochs == 0 and history.updates_per_layer.sum() == 0
+    assert history.status == "target" and history.epochs == 0 and history.updates_per_layer.sum() == 0
 
 
 @pytest.mark.parametrize("optimizer", [GradientDescent(1e6), PositionWise(1e6), PositionWisePrinted(1e6)])
