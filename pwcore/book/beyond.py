@@ -277,8 +277,7 @@ def answers(summary: list, comparisons: list, n_layers: int = PAPER_DEPTH) -> di
     batched = [c for c in comparisons if c["layers"] == n_layers and c["minibatch"] is not None]
     by_size = lambda c: f"B = {c['minibatch']}"
     sizes = sorted({c["minibatch"] for c in batched})
-    run_batched = [pair for pair in (("gd", "pw"), ("adam", "pw-adam"))
-                   if pair in {(c["numerator"], c["denominator"]) for c in batched}]
+    run_batched = [pair for pair in PW_FORM.items() if pair in {(c["numerator"], c["denominator"]) for c in batched}]
     minibatch = (f"At {n_layers} layers, "
                  + " ".join(f"{LABELS[top]} / {LABELS[bottom]} time: {claims_by_setting(batched, top, bottom, by_size)}."
                             for top, bottom in run_batched) + " "
