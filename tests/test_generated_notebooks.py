@@ -7,7 +7,7 @@ import re
 import nbformat
 import pytest
 
-from conftest import glued_outputs
+from conftest import glued_text
 from pwcore.book.audit import ROW as STORE_ROW
 from pwcore.book.calibration import best_setting
 from pwcore.book.paths import BOOK_DIR, GENERATED_DIR, RUNS_FILE
@@ -62,12 +62,6 @@ def test_every_pwcore_import_of_the_committed_notebooks_resolves():
                 missing.append(f"{notebook}: from {module} import {name}")
     assert not missing, "committed notebooks import names that no longer exist (keep them until the " \
                         "notebooks are regenerated):\n" + "\n".join(missing)
-
-
-def glued_text(notebook: dict) -> dict:
-    """``{name: text/plain form}`` of every value a notebook glued."""
-    return {name: next(value for kind, value in data.items() if kind.endswith("text/plain"))
-            for name, data in glued_outputs(notebook).items() if any(kind.endswith("text/plain") for kind in data)}
 
 
 def glued_value(name: str, key: str):
