@@ -244,40 +244,39 @@ def glue_values(summary: list, comparisons: list) -> dict:
     return values
 
 
-def ratios_by_setting(comparisons: list, numerator: str, denominator: str, label) -> str:
-    """``"L = 2: 2.11 [1.44, 3.11] over 5 paired seeds, PW has an advantage; L = 8: not compared: ..."``: the
-    time ratio of ``numerator / denominator`` in each setting of ``comparisons`` (:func:`ratio_value`, so each
-    claim word stands beside the interval that carries it), each setting named by ``label(comparison)``."""
-    found = _select(comparisons, quantity="seconds", numerator=numerator, denominator=denominator)
-    return "; ".join(f"{label(c)}: {ratio_value(c)}" for c in found) or "not run"
+def ratio_table(comparisons: list, label) -> str:
+    """Markdown: one row per setting of ``comparisons`` (named by ``label(comparison)``), one column per pair
+    of :data:`~pwcore.beyond.PW_FORM` they ran; each cell the time ratio with its interval, its number of
+    paired seeds and what it supports (:func:`ratio_value`), "-" where the pair was not run there."""
+    timed = _select(comparisons, quantity="seconds")
+    pairs = [pair for pair in PW_FORM.items() if pair in {(c["numerator"], c["denominator"]) for c in timed}]
+    rows = {}
+    for c in timed:
+        rows.setdefault(label(c), {"setting": label(c)})[(c["numerator"], c["denominator"])] = c
+    return table(list(rows.values()), [("setting", "", "")] + [
+        (lambda row, pair=pair: row.get(pair), f"{LABELS[pair[0]]} / {LABELS[pair[1]]} time", ratio_value)
+        for pair in pairs])
 
 
 def answers(summary: list, comparisons: list, n_layers: int = PAPER_DEPTH) -> dict:
     """A plain answer to each question of the page, from the time ratios (each optimizer at its best rate,
-    paired over seeds; a ratio above 1 favours the PW form): what the intervals support, then the ratios.
+    paired over seeds; a ratio above 1 favours the PW form): the ratios with what their intervals support.
 
     Returns
     -------
     dict
-        ``practitioners``, ``depth`` and ``minibatch``: plain-text sentences.
+        ``practitioners``: sentences; ``depth`` and ``minibatch``: Markdown, a :func:`ratio_table` by depth
+        (full batch) and by mini-batch size (at ``n_layers``), the latter with the fastest optimizer of each.
     """
     paper = {"layers": n_layers, "minibatch": None}
     own_form = _phrases(comparisons, (("adam", "pw-adam"), ("momentum", "pw-momentum")), **paper)
     practitioners = (f"At {n_layers} layers, full batch, the fastest to the target is {fastest(summary, **paper)}. "
                      f"{_phrases(comparisons, (('adam', 'pw'), ('momentum', 'pw'), ('gd', 'pw')), **paper)}."
                      + (f" In their own PW form: {own_form}." if own_form != NOT_RUN else ""))
-    full = _select(comparisons, minibatch=None)
-    by_depth = lambda c: f"L = {c['layers']}"
-    run = {(c["numerator"], c["denominator"]) for c in full}
-    depth = " ".join(f"{LABELS[top]} / {LABELS[bottom]} time: {ratios_by_setting(full, top, bottom, by_depth)}."
-                     for top, bottom in PW_FORM.items() if (top, bottom) in run)
+    depth = ratio_table(_select(comparisons, minibatch=None), lambda c: f"L = {c['layers']}")
     batched = [c for c in comparisons if c["layers"] == n_layers and c["minibatch"] is not None]
-    by_size = lambda c: f"B = {c['minibatch']}"
     sizes = sorted({c["minibatch"] for c in batched})
-    run_batched = [pair for pair in PW_FORM.items() if pair in {(c["numerator"], c["denominator"]) for c in batched}]
-    minibatch = (f"At {n_layers} layers, "
-                 + " ".join(f"{LABELS[top]} / {LABELS[bottom]} time: {ratios_by_setting(batched, top, bottom, by_size)}."
-                            for top, bottom in run_batched) + " "
+    minibatch = (f"At {n_layers} layers:\n\n" + ratio_table(batched, lambda c: f"B = {c['minibatch']}") + "\n\n"
                  + " ".join(f"Fastest at B = {b}: {fastest(summary, layers=n_layers, minibatch=b)}." for b in sizes)
                  if sizes else "No mini-batch size was run.")
     return {"practitioners": practitioners, "depth": depth, "minibatch": minibatch}
