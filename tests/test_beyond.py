@@ -161,7 +161,8 @@ def test_the_page_s_tables_answers_and_figures(swept):
     assert [(row["layers"], row["updates_ratio"]) for row in cost] == [(2, 1.5), (3, 2.0)]
     answers = pages.answers(summary, comparisons, n_layers=3)
     assert set(answers) == {"practitioners", "depth", "minibatch"}
-    assert "| L = 2 |" in answers["depth"] and "| L = 3 |" in answers["depth"] and "| B = 16 |" in answers["minibatch"]
+    text = {key: value.replace("\u00a0", " ") for key, value in answers.items()}
+    assert "| L = 2 |" in text["depth"] and "| L = 3 |" in text["depth"] and "| B = 16 |" in text["minibatch"]
     assert "GD / PW time" in answers["practitioners"] and "Adam / PW-Adam time" in answers["practitioners"]
     assert pages.widths_sentence([4, 2]) == "L = 2: 20; L = 4: 20-7-5."
     median = {e["optimizer"]: e["median_seconds"] for e in summary if (e["layers"], e["minibatch"]) == (3, 16)}
@@ -208,8 +209,8 @@ def test_the_ratio_table_has_a_row_per_setting_each_claim_word_beside_its_interv
     found = claims.judged([comparison(2, 2.0, 1.6, 2.5), comparison(4, 1.1, 0.9, 1.4), comparison(8, 1.6, 1.6, 1.6),
                            comparison(4, 0.5, 0.4, 0.6, "adam", "pw-adam")])
     by_depth = lambda c: f"L = {c['layers']}"
-    assert pages.ratio_table(found, by_depth).splitlines() == [
-        "|  | GD / PW time | Adam / PW-Adam time |", "|---|---|---|",
+    assert pages.ratio_table(found, by_depth, "layers").replace("\u00a0", " ").splitlines() == [
+        "| layers | GD / PW time | Adam / PW-Adam time |", "|---|---|---|",
         "| L = 2 | 2.00 [1.60, 2.50] over 5 paired seeds, PW has an advantage | - |",
         "| L = 4 | 1.10 [0.90, 1.40] over 5 paired seeds, inconclusive "
         "| 0.50 [0.40, 0.60] over 5 paired seeds, PW-Adam is slower |",

@@ -244,16 +244,18 @@ def glue_values(summary: list, comparisons: list) -> dict:
     return values
 
 
-def ratio_table(comparisons: list, label) -> str:
-    """Markdown: one row per setting of ``comparisons`` (named by ``label(comparison)``), one column per pair
-    of :data:`~pwcore.beyond.PW_FORM` they ran; each cell the time ratio with its interval, its number of
-    paired seeds and what it supports (:func:`ratio_value`), "-" where the pair was not run there."""
+def ratio_table(comparisons: list, label, heading: str) -> str:
+    """Markdown: one row per setting of ``comparisons`` (named by ``label(comparison)``, the column headed
+    ``heading``), one column per pair of :data:`~pwcore.beyond.PW_FORM` they ran; each cell the time ratio
+    with its interval, its number of paired seeds and what it supports (:func:`ratio_value`), "-" where the
+    pair was not run there."""
     timed = _select(comparisons, quantity="seconds")
     pairs = [pair for pair in PW_FORM.items() if pair in {(c["numerator"], c["denominator"]) for c in timed}]
     rows = {}
     for c in timed:
-        rows.setdefault(label(c), {"setting": label(c)})[(c["numerator"], c["denominator"])] = c
-    return table(list(rows.values()), [("setting", "", "")] + [
+        name = label(c).replace(" ", "\u00a0")  # "L = 2" kept on one line in a narrow column
+        rows.setdefault(name, {"setting": name})[(c["numerator"], c["denominator"])] = c
+    return table(list(rows.values()), [("setting", heading, "")] + [
         (lambda row, pair=pair: row.get(pair), f"{LABELS[pair[0]]} / {LABELS[pair[1]]} time", ratio_value)
         for pair in pairs])
 
@@ -273,10 +275,11 @@ def answers(summary: list, comparisons: list, n_layers: int = PAPER_DEPTH) -> di
     practitioners = (f"At {n_layers} layers, full batch, the fastest to the target is {fastest(summary, **paper)}. "
                      f"{_phrases(comparisons, (('adam', 'pw'), ('momentum', 'pw'), ('gd', 'pw')), **paper)}."
                      + (f" In their own PW form: {own_form}." if own_form != NOT_RUN else ""))
-    depth = ratio_table(_select(comparisons, minibatch=None), lambda c: f"L = {c['layers']}")
+    depth = ratio_table(_select(comparisons, minibatch=None), lambda c: f"L = {c['layers']}", "layers")
     batched = [c for c in comparisons if c["layers"] == n_layers and c["minibatch"] is not None]
     sizes = sorted({c["minibatch"] for c in batched})
-    minibatch = (f"At {n_layers} layers:\n\n" + ratio_table(batched, lambda c: f"B = {c['minibatch']}") + "\n\n"
+    by_size = ratio_table(batched, lambda c: f"B = {c['minibatch']}", "mini-batch")
+    minibatch = (f"At {n_layers} layers:\n\n{by_size}\n\n"
                  + " ".join(f"Fastest at B = {b}: {fastest(summary, layers=n_layers, minibatch=b)}." for b in sizes)
                  if sizes else "No mini-batch size was run.")
     return {"practitioners": practitioners, "depth": depth, "minibatch": minibatch}
