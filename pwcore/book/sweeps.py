@@ -20,8 +20,9 @@ def sweep_glue(rows: list, summary: list, comparisons: list, shared_rate: float,
     ``tuned_k_epochs`` (median whole epochs there), ``tuned_k_interior`` ("yes"/"no"), ``shared_k_epochs``
     (median whole epochs at ``shared_rate``, -1 if it was not run or its median missed), and ``n_seeds``.
     For ``"seconds"``: ``tuned_k_seconds`` (median seconds at the best rate). For both, per comparison
-    of ``comparisons`` (:func:`pwcore.study.paired_comparisons`, judged by :func:`pwcore.book.claims.judged`) of that quantity: ``<prefix>_<epoch|time>_ratio`` with
-    ``_low``, ``_high``, ``_n`` and ``_claim``, the prefix from :data:`RATIO_GLUE` (GD/PW: ``tuned``).
+    of ``comparisons`` (:func:`pwcore.study.paired_comparisons`, judged by :func:`pwcore.book.claims.judged`)
+    of that quantity: ``<prefix>_<epoch|time>_ratio`` with ``_low``, ``_high``, ``_n`` and ``_claim``, the
+    prefix from :data:`RATIO_GLUE` (GD/PW: ``tuned``).
     """
     if quantity not in QUANTITIES:
         raise ValueError(f"unknown quantity {quantity!r}: choose one of {sorted(QUANTITIES)}")
