@@ -234,3 +234,25 @@ def test_the_target_is_stated_against_the_loss_of_a_network_that_learned_nothing
         "class the same output.")
     assert math.isnan(pages.uninformative_loss(ExperimentConfig.paper("cat"), 2))
     assert pages.target_sentence(0.1, math.nan) == "**The target** is a training loss of 0.1."
+
+
+def test_a_comparison_without_paired_seeds_says_which_optimizer_missed_or_that_the_seeds_differ():
+    summary = [{"optimizer": "gd", "layers": 8, "minibatch": None, "best_rate": None},
+               {"optimizer": "pw", "layers": 8, "minibatch": None, "best_rate": 0.1},
+               {"optimizer": "adam", "layers": 8, "minibatch": None, "best_rate": 0.01},
+               {"optimizer": "pw-adam", "layers": 8, "minibatch": None, "best_rate": 0.02}]
+    unpaired = [{**comparison(8, math.nan, math.nan, math.nan), "n": 0},
+                {**comparison(8, math.nan, math.nan, math.nan, "adam", "pw-adam"), "n": 0},
+                comparison(8, 2.0, 1.6, 2.5, "adam", "pw")]
+    gd, adam, paired = pages.explain_unpaired(claims.judged(unpaired), summary)
+    assert pages.ratio_value(gd) == "not compared: GD reached the target at no rate tried"
+    assert pages.ratio_value(adam) == "not compared: the two reached the target on different seeds"
+    assert "unpaired_because" not in paired
+
+
+def test_the_summary_table_marks_a_best_rate_at_the_edge_of_the_rates_tried():
+    row = {"best_rate": 0.25, "interior": True, "capped": False}
+    assert pages._best_rate_cell(row) == "0.25"
+    assert pages._best_rate_cell({**row, "interior": False}) == "0.25 (edge)"
+    assert pages._best_rate_cell({**row, "interior": False, "capped": True}) == "0.25 (edge: extensions ran out)"
+    assert pages._best_rate_cell({**row, "best_rate": None, "interior": False}) == "-"

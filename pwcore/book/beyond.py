@@ -161,11 +161,20 @@ def summary_table(summary: list, comparisons: list, n_layers: int, minibatch: in
               if PW_FORM.get(c["numerator"]) == c["denominator"]}
     rows = [{**e, "ratio": versus.get(e["optimizer"])} for e in _select(summary, **setting)]
     return table(rows, [
-        (lambda r: LABELS[r["optimizer"]], "optimizer", ""), ("best_rate", "best rate", "g"),
+        (lambda r: LABELS[r["optimizer"]], "optimizer", ""), (lambda r: r, "best rate", _best_rate_cell),
         (lambda r: f"{r['n_reached']} of {r['n_seeds']}", "seeds reached", ""),
         ("median_epochs", "median epochs", "d"), (_seconds_cell, "seconds, seeds that reached [95 % CI]", ""),
         (lambda r: None if r["median_flops"] is None else r["median_flops"] / 1e9, "GFLOPs (median)", ".3g"),
         ("ratio", "time / its PW form's", ratio_value)])
+
+
+def _best_rate_cell(row: dict) -> str:
+    """The best rate, marked where it is the edge of the rates tried (so a rate beyond it may be better)."""
+    if row["best_rate"] is None:
+        return "-"
+    if row["interior"]:
+        return f"{row['best_rate']:g}"
+    return f"{row['best_rate']:g} (edge{': extensions ran out' if row['capped'] else ''})"
 
 
 def _seconds_cell(row: dict):
@@ -184,11 +193,28 @@ def claim(comparison: dict) -> str:
     return claims.word(comparison).replace("PW", LABELS[comparison["denominator"]], 1)
 
 
+def explain_unpaired(comparisons: list, summary: list) -> list:
+    """``comparisons``, each with no paired seed copied with ``unpaired_because``: which of its two
+    optimizers reached the target at no rate tried in that setting (per ``summary``), or that the two
+    reached it on different seeds."""
+    out = []
+    for c in comparisons:
+        if c["n"] == 0:
+            setting = _select(summary, layers=c["layers"], minibatch=c["minibatch"])
+            missed = [LABELS[e["optimizer"]] for e in setting
+                      if e["optimizer"] in (c["numerator"], c["denominator"]) and e["best_rate"] is None]
+            c = {**c, "unpaired_because": f"{' and '.join(missed)} reached the target at no rate tried" if missed
+                 else "the two reached the target on different seeds"}
+        out.append(c)
+    return out
+
+
 def ratio_value(comparison: dict) -> str:
-    """``"1.20 [1.05, 1.37] over 5 paired seeds, PW-Adam has an advantage"``, or why there is no interval."""
+    """``"1.20 [1.05, 1.37] over 5 paired seeds, PW-Adam has an advantage"``, or why there is no interval
+    (with no paired seed, the reason :func:`explain_unpaired` gave, if it was asked)."""
     c = comparison
     if c["n"] == 0:
-        return "not compared: no seed reached the target with both"
+        return f"not compared: {c.get('unpaired_because', 'no seed reached the target with both')}"
     if c["n"] == 1:
         return f"{c['mean']:.2f} on the one seed that reached the target with both, no interval"
     return f"{c['mean']:.2f} [{c['low']:.2f}, {c['high']:.2f}] over {c['n']} paired seeds, {claim(c)}"
