@@ -187,9 +187,7 @@ def _seconds_cell(row: dict):
 
 def claim(comparison: dict) -> str:
     """What a judged comparison (:func:`pwcore.book.claims.judged`) lets the page say, naming its PW form:
-    ``"PW-Adam has an advantage"``, or why it says no more; ``"not compared"`` if no seed paired."""
-    if comparison["n"] == 0:
-        return "not compared"
+    ``"PW-Adam has an advantage"``, or why it says no more."""
     return claims.word(comparison).replace("PW", LABELS[comparison["denominator"]], 1)
 
 
