@@ -13,7 +13,7 @@ the offending element:
 * an image shown at less than 60 % of its natural width (a figure drawn for ~1600 px and shown at ~770:
   its 10-pt text becomes ~7 px, too small to read);
 * a figure with an empty plot area (``pwcore.book.figcheck.empty_plot_areas`` on the PNG the page shows);
-* a figure without a caption;
+* a figure without a caption, or an image whose alternative text is not that caption;
 * "nan" or "inf" in a table cell with nothing beside it to say why.
 
 The width check and the nan check judge what a notebook printed: every generated page was produced by the
@@ -31,6 +31,7 @@ from bookpages import book_pages, open_page, settle
 MIN_SHOWN_FRACTION = 0.6  # displayed width / natural width of an image
 RAW_REPRESENTATIONS = re.compile(r"<IPython\.[^>]*>|<matplotlib\.[^>]*>|<Figure size [^>]*>|\S* ?object at 0x[0-9a-fA-F]+>?")
 PYTHON_REPR = re.compile(r"\{'[A-Za-z_]\w*': [^}]{0,60}|\['[^'\]]*', '[^\]]{0,60}")  # {'key': ... or ['a', 'b' ...
+FIGURE_NUMBER = re.compile(r"^Fig\. \d+ ")  # the numbering HTML puts before a figure's caption
 NOT_FINITE = re.compile(r"(?<![A-Za-z])[-+]?(nan|inf|infinity)(?![A-Za-z])", re.IGNORECASE)
 
 MEASURE = r"""
@@ -95,7 +96,7 @@ const captionOf = img => {
 };
 const images = [...article.querySelectorAll('img')].map(i => ({
   src: i.src, section: heading(i), natural: i.naturalWidth, shown: Math.round(i.getBoundingClientRect().width * 10) / 10,
-  caption: captionOf(i)}));
+  caption: captionOf(i), alt: (i.getAttribute('alt') || '').trim()}));
 
 const cells = [];
 for (const table of article.querySelectorAll('table')) {
@@ -204,6 +205,15 @@ def test_every_figure_has_a_caption(measured, page):
     assert not bare, (f"{page}: figure(s) without a caption (give the code cell `mystnb: figure: caption:` "
                       f"metadata; a figure glued from another page: a `pwcore-caption` container after it):\n  "
                       + "\n  ".join(bare))
+
+
+@pytest.mark.parametrize("page", book_pages())
+def test_every_image_has_its_caption_as_alternative_text(measured, page):
+    # without it a screen reader (and a browser missing the image) gives the file's path
+    wrong = [f"{local_file(image['src']).name} in section \"{image['section']}\": alt {image['alt'][:60]!r}"
+             for image in measured(page)["images"]
+             if image["caption"] and " ".join(image["alt"].split()) != FIGURE_NUMBER.sub("", " ".join(image["caption"].split()))]
+    assert not wrong, f"{page}: image(s) whose alternative text is not the caption:\n  " + "\n  ".join(wrong)
 
 
 @pytest.mark.parametrize("page", book_pages())

@@ -90,11 +90,21 @@ def test_beyond_page_shows_each_dataset_s_answers_figures_and_table(browser, htm
         "css selector", "li")] for s in sections if s.find_elements("css selector", "h2")}
     questions = [title for title in answers if title.endswith("?")]
     assert len(questions) == 3, f"expected the three questions as sections, found {list(answers)}"
-    for question in questions:
-        items = answers[question]
-        datasets = [item.split(":")[0].split(",")[0] for item in items]
-        assert datasets[:2] == ["MNIST", "CIFAR-10"] and set(datasets) == {"MNIST", "CIFAR-10"}, f"{question}: {items}"
-        assert all(" / " in item and "time" in item for item in items), f"{question}: an answer is empty: {items}"
+    # the first question is answered in sentences, one item per dataset; depth and mini-batches in tables
+    items = answers[questions[0]]
+    datasets = [item.split(":")[0].split(",")[0] for item in items]
+    assert datasets[:2] == ["MNIST", "CIFAR-10"] and set(datasets) == {"MNIST", "CIFAR-10"}, items
+    assert all(" / " in item and "time" in item for item in items), f"an answer is empty: {items}"
+    for question in questions[1:]:
+        section = next(s for s in sections if s.find_elements("css selector", "h2")
+                       and s.find_element("css selector", "h2").text.rstrip("#") == question)
+        tables = [table for table in section.find_elements("css selector", "table")
+                  if "/ PW" in table.find_element("css selector", "thead").text]
+        assert len(tables) == 2, f"{question}: expected a table of ratios for MNIST and for CIFAR-10"
+        for table in tables:
+            cells = [td.text for td in table.find_elements("css selector", "tbody td")]
+            assert cells and all(cell.strip() for cell in cells), f"{question}: an empty cell"
+            assert any("paired seeds" in cell or "not compared" in cell for cell in cells), cells
     images = browser.find_elements("css selector", "main img")
     assert len(images) >= 3 and all(browser.execute_script("return arguments[0].naturalWidth", i) > 100
                                     for i in images), "a glued figure is missing"

@@ -56,3 +56,9 @@ def glued_outputs(notebook: dict) -> dict:
             if name:
                 found[name] = output["data"]
     return found
+
+
+def glued_text(notebook: dict) -> dict:
+    """``{name: text/plain form}`` of every value a notebook glued (figures, which have none, left out)."""
+    return {name: next(value for kind, value in data.items() if kind.endswith("text/plain"))
+            for name, data in glued_outputs(notebook).items() if any(kind.endswith("text/plain") for kind in data)}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pwcore import beyond, study, train_runs
-from pwcore.book import beyond as pages
+from pwcore.book import beyond as pages, claims
 from pwcore.experiments import ExperimentConfig
 
 from test_study import small_cat
@@ -153,6 +153,7 @@ def test_sweep_compares_each_optimizer_with_its_pw_form_in_epochs_seconds_and_fl
 
 def test_the_page_s_tables_answers_and_figures(swept):
     data, base, rows, summary, comparisons = swept
+    comparisons = claims.judged(comparisons)
     table = pages.summary_table(summary, comparisons, 3, 16)
     assert table.count("\n") == 1 + len(OPTIMIZERS) and "nan" not in table
     assert "| Adam |" in table and "PW-Adam" in table
@@ -160,7 +161,8 @@ def test_the_page_s_tables_answers_and_figures(swept):
     assert [(row["layers"], row["updates_ratio"]) for row in cost] == [(2, 1.5), (3, 2.0)]
     answers = pages.answers(summary, comparisons, n_layers=3)
     assert set(answers) == {"practitioners", "depth", "minibatch"}
-    assert "L = 2:" in answers["depth"] and "L = 3:" in answers["depth"] and "B = 16:" in answers["minibatch"]
+    text = {key: value.replace("\u00a0", " ") for key, value in answers.items()}
+    assert "| L = 2 |" in text["depth"] and "| L = 3 |" in text["depth"] and "| B = 16 |" in text["minibatch"]
     assert "GD / PW time" in answers["practitioners"] and "Adam / PW-Adam time" in answers["practitioners"]
     assert pages.widths_sentence([4, 2]) == "L = 2: 20; L = 4: 20-7-5."
     median = {e["optimizer"]: e["median_seconds"] for e in summary if (e["layers"], e["minibatch"]) == (3, 16)}
@@ -184,6 +186,7 @@ def test_the_figures_say_where_an_optimizer_missed_and_centre_the_optimizers_on_
 
 def test_glue_values_name_each_setting_s_time_ratios_and_fastest_optimizer(swept):
     data, base, rows, summary, comparisons = swept
+    comparisons = claims.judged(comparisons)
     values = pages.glue_values(summary, comparisons)
     keys = {f"time_{pair}_{setting}" for pair in ("gd_pw", "adam_pw_adam", "adam_pw")
             for setting in ("L2_full", "L3_full", "L3_B16")} | {f"fastest_{s}" for s in ("L2_full", "L3_full", "L3_B16")}
@@ -202,19 +205,24 @@ def comparison(layers, mean, low, high, numerator="gd", denominator="pw"):
             "quantity": "seconds", **interval, "claim": study.supported_claim(interval)}
 
 
-def test_claims_group_the_settings_by_what_their_interval_supports_naming_the_pw_form():
-    found = [comparison(2, 1.5, 1.2, 1.9), comparison(4, 1.1, 0.9, 1.4), comparison(8, 1.6, 1.1, 2.0),
-             comparison(4, 0.5, 0.4, 0.7, "adam", "pw-adam")]
+def test_the_ratio_table_has_a_row_per_setting_each_claim_word_beside_its_interval():
+    found = claims.judged([comparison(2, 2.0, 1.6, 2.5), comparison(4, 1.1, 0.9, 1.4), comparison(8, 1.6, 1.6, 1.6),
+                           comparison(4, 0.5, 0.4, 0.6, "adam", "pw-adam")])
     by_depth = lambda c: f"L = {c['layers']}"
-    assert pages.claims_by_setting(found, "gd", "pw", by_depth) == (
-        "PW has an advantage at L = 2, L = 8; inconclusive at L = 4")
-    assert pages.claims_by_setting(found, "adam", "pw-adam", by_depth) == "PW-Adam is slower at L = 4"
-    assert pages.claims_by_setting(found, "momentum", "pw-momentum", by_depth) == "not run"
-    unpaired = [{**found[0], "n": 0}, {**found[1], "n": 1}, found[2]]
-    assert pages.claims_by_setting(unpaired, "gd", "pw", by_depth) == (
-        "not compared at L = 2; one paired seed, no interval at L = 4; PW has an advantage at L = 8")
-    assert pages.ratio_value({**found[0], "n": 1}) == "1.50 on the one seed that reached the target with both, no interval"
+    assert pages.ratio_table(found, by_depth, "layers").replace("\u00a0", " ").splitlines() == [
+        "| layers | GD / PW time | Adam / PW-Adam time |", "|---|---|---|",
+        "| L = 2 | 2.00 [1.60, 2.50] over 5 paired seeds, PW has an advantage | - |",
+        "| L = 4 | 1.10 [0.90, 1.40] over 5 paired seeds, inconclusive "
+        "| 0.50 [0.40, 0.60] over 5 paired seeds, PW-Adam is slower |",
+        "| L = 8 | 1.60 [1.60, 1.60] over 5 paired seeds, not testable here: every paired seed gives the same ratio, "
+        "so the interval has no width | - |"]
+    assert pages.ratio_value({**found[0], "n": 1}) == "2.00 on the one seed that reached the target with both, no interval"
     assert pages.ratio_value({**found[0], "n": 0}) == "not compared: no seed reached the target with both"
+
+
+def test_a_page_refuses_a_comparison_whose_claim_was_not_judged():
+    with pytest.raises(ValueError, match="claims.judged"):
+        pages.ratio_value(comparison(2, 2.0, 1.6, 2.5))
 
 
 def test_the_target_is_stated_against_the_loss_of_a_network_that_learned_nothing():
@@ -226,3 +234,25 @@ def test_the_target_is_stated_against_the_loss_of_a_network_that_learned_nothing
         "class the same output.")
     assert math.isnan(pages.uninformative_loss(ExperimentConfig.paper("cat"), 2))
     assert pages.target_sentence(0.1, math.nan) == "**The target** is a training loss of 0.1."
+
+
+def test_a_comparison_without_paired_seeds_says_which_optimizer_missed_or_that_the_seeds_differ():
+    summary = [{"optimizer": "gd", "layers": 8, "minibatch": None, "best_rate": None},
+               {"optimizer": "pw", "layers": 8, "minibatch": None, "best_rate": 0.1},
+               {"optimizer": "adam", "layers": 8, "minibatch": None, "best_rate": 0.01},
+               {"optimizer": "pw-adam", "layers": 8, "minibatch": None, "best_rate": 0.02}]
+    unpaired = [{**comparison(8, math.nan, math.nan, math.nan), "n": 0},
+                {**comparison(8, math.nan, math.nan, math.nan, "adam", "pw-adam"), "n": 0},
+                comparison(8, 2.0, 1.6, 2.5, "adam", "pw")]
+    gd, adam, paired = pages.explain_unpaired(claims.judged(unpaired), summary)
+    assert pages.ratio_value(gd) == "not compared: GD reached the target at no rate tried"
+    assert pages.ratio_value(adam) == "not compared: the two reached the target on different seeds"
+    assert "unpaired_because" not in paired
+
+
+def test_the_summary_table_marks_a_best_rate_at_the_edge_of_the_rates_tried():
+    row = {"best_rate": 0.25, "interior": True, "capped": False}
+    assert pages._best_rate_cell(row) == "0.25"
+    assert pages._best_rate_cell({**row, "interior": False}) == "0.25 (edge)"
+    assert pages._best_rate_cell({**row, "interior": False, "capped": True}) == "0.25 (edge: extensions ran out)"
+    assert pages._best_rate_cell({**row, "best_rate": None, "interior": False}) == "-"

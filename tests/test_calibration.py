@@ -135,3 +135,15 @@ def test_a_combination_is_named_without_a_loss_reading_on_the_binary_task():
     row = {"init": "course", "am_input": "sigmoid", "s": 1.0, "margin": 1.0, "scaling": "255", "seed": 1}
     assert calibration_page.label({**row, "dataset": "cat"}) == "course, /255, seed 1"
     assert calibration_page.label({**row, "dataset": "mnist"}) == "course, sigmoid, s 1, margin 1, /255, seed 1"
+
+
+def test_the_page_summary_gives_pw_s_range_over_the_calibrated_combinations_only():
+    def row(status, pw, gd=121):
+        return {"status": status, "pw_epochs": pw, "gd_epochs": gd, "exact": False, "rate_low": 0.001,
+                "rate_high": 0.002, "pw_reading": "prose", "pw_rule": "evaluation", "ratio": 1.2, "init": "course",
+                "dataset": "cifar10", "am_input": "cosine", "s": 1.0, "margin": 1.0, "scaling": "255", "seed": 1}
+    rows = [row("calibrated", 97), row("calibrated", 140), row("starts below target", 3), row("calibrated", None),
+            row("calibrated", 88)]
+    summary = calibration_page.summary(rows)
+    assert (summary["pw_fewest"], summary["pw_most"], summary["n_calibrated"]) == (88, 140, 4)
+    assert calibration_page.summary([row("starts below target", 3)])["pw_fewest"] == -1

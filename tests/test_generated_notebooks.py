@@ -7,9 +7,10 @@ import re
 import nbformat
 import pytest
 
-from conftest import glued_outputs
+from conftest import glued_text
 from pwcore.book.audit import ROW as STORE_ROW
 from pwcore.book.calibration import best_setting
+from pwcore.book.claims import MIN_PAIRED_SEEDS
 from pwcore.book.paths import BOOK_DIR, GENERATED_DIR, RUNS_FILE
 from pwcore.book.plan import reasons_text, stale
 from pwcore.book.results import STORE_DIR
@@ -62,12 +63,6 @@ def test_every_pwcore_import_of_the_committed_notebooks_resolves():
                 missing.append(f"{notebook}: from {module} import {name}")
     assert not missing, "committed notebooks import names that no longer exist (keep them until the " \
                         "notebooks are regenerated):\n" + "\n".join(missing)
-
-
-def glued_text(notebook: dict) -> dict:
-    """``{name: text/plain form}`` of every value a notebook glued."""
-    return {name: next(value for kind, value in data.items() if kind.endswith("text/plain"))
-            for name, data in glued_outputs(notebook).items() if any(kind.endswith("text/plain") for kind in data)}
 
 
 def glued_value(name: str, key: str):
@@ -130,3 +125,44 @@ def test_every_stored_result_is_used_by_a_page():
               if (path.parent.name.rsplit(".", 1)[-1], path.stem[:8]) not in used]
     assert not unused, ("stored results no page of book/generated/ used (delete them with git rm):\n  "
                         + "\n  ".join(unused))
+
+
+CLAIM_WORD = re.compile(r"PW[-\w]* (?:has an advantage|is slower)")
+BACKED_CLAIM = re.compile(r"\[([\d.]+), ([\d.]+)\][^\[\]]{0,60}? over (\d+) paired seeds\W{0,6}(?:\*\*)?"
+                          r"PW[-\w]* (?:has an advantage|is slower)")
+
+
+def unearned_claims(notebook: dict) -> list:
+    """Each claim word of a notebook that the rule of pwcore.book.claims does not allow: in its text, one not
+    right after an interval "[low, high] ... over n paired seeds" with n >= MIN_PAIRED_SEEDS and low != high;
+    among its glued values, a ``<prefix>_claim`` whose interval (``<prefix>[_ratio]_low``, ``_high``, ``_n``)
+    is not so."""
+    found = []
+    for text in output_texts(notebook):
+        backed = {m.end() for m in BACKED_CLAIM.finditer(text)
+                  if int(m.group(3)) >= MIN_PAIRED_SEEDS and m.group(1) != m.group(2)}
+        found += [text[max(0, m.start() - 80):m.end()] for m in CLAIM_WORD.finditer(text) if m.end() not in backed]
+    glued = glued_text(notebook)
+    for key, plain in glued.items():
+        if key.endswith("_claim") and CLAIM_WORD.search(plain):
+            prefix = next(p for p in (key[:-6], key[:-6] + "_ratio") if f"{p}_n" in glued)
+            n, low, high = (float(glued[f"{prefix}_{field}"]) for field in ("n", "low", "high"))
+            if n < MIN_PAIRED_SEEDS or not high > low:
+                found.append(f"{key} = {plain} with n = {n:g}, [{low}, {high}]")
+    return found
+
+
+def test_no_page_attaches_a_claim_word_to_an_interval_that_cannot_carry_it():
+    found = [f"{path.name}: {fault!r}" for path in sorted(GENERATED_DIR.glob("*.ipynb"))
+             for fault in unearned_claims(json.loads(path.read_text()))]
+    assert not found, "\n".join(found)
+
+
+def test_the_claim_check_catches_a_zero_width_interval_and_too_few_seeds():
+    def page(text):
+        return {"cells": [{"outputs": [{"output_type": "display_data", "metadata": {},
+                                        "data": {"text/markdown": text}}]}]}
+    assert not unearned_claims(page("Adam / PW-Adam time 1.20 [1.05, 1.37] over 5 paired seeds, PW-Adam is slower"))
+    assert unearned_claims(page("Adam / PW-Adam time 0.91 [0.91, 0.91] over 5 paired seeds, PW-Adam is slower"))
+    assert unearned_claims(page("GD / PW time 1.20 [1.05, 1.37] over 2 paired seeds, PW has an advantage"))
+    assert unearned_claims(page("GD / PW time 1.96 [1.50, 2.10], PW has an advantage"))

@@ -247,3 +247,12 @@ def test_the_calibration_table_s_legend_says_what_each_status_shown_means():
     legend = status_legend([{"status": "calibrated"}, {"status": "starts below target"}, {"status": "calibrated"}])
     assert legend.count("*calibrated*") == 1 and "already below the target" in legend
     assert "not bracketed" not in legend
+
+
+def test_a_glued_markdown_block_carries_html_that_another_page_can_paste():
+    from IPython.core.formatters import format_display_data
+    block = report.MarkdownBlock("At 4 layers:\n\n| | GD / PW time |\n|---|---|\n| L = 2 | 1.20 [1.05, 1.37] |")
+    data, _ = format_display_data(block)
+    assert data["text/markdown"] == block.text and "<IPython" not in data["text/plain"]
+    html = data["text/html"]
+    assert '<table class="table">' in html and "<td>L = 2</td>" in html and "<p>At 4 layers:</p>" in html

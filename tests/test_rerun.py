@@ -5,13 +5,7 @@ import pytest
 from pwcore.book import cli, rerun
 from pwcore.book.paths import ROOT, TEMPLATES_DIR
 from pwcore.book.runs import OUTPUT_NAME, load_runs
-from conftest import glued_outputs
-
-
-def glued(notebook) -> dict:
-    """The values a notebook glued, in their plain-text form (``.../text/plain``)."""
-    return {name: next(v for k, v in data.items() if k.endswith("text/plain"))
-            for name, data in glued_outputs(notebook).items()}
+from conftest import glued_text
 
 
 def test_a_reader_s_run_follows_their_parameters_and_keeps_its_results_apart(shared_data, monkeypatch, tmp_path):
@@ -20,7 +14,7 @@ def test_a_reader_s_run_follows_their_parameters_and_keeps_its_results_apart(sha
     output = tmp_path / "mine.ipynb"
     assert cli.main(["run", "experiment", "-p", "learning_rate=0.01", "-p", "max_epochs=5", "-o", str(output)]) == 0
     notebook = nbformat.read(output, as_version=4)
-    values = glued(notebook)
+    values = glued_text(notebook)
     assert values["gd_epochs"] == "5" and values["pw_epochs"] == "5" and values["gd_status"] == "'max_epochs'"
     assert "learning rate 0.01," in nbformat.writes(notebook)
     assert list((tmp_path / "results").rglob("*.json")) and sorted((ROOT / "results").rglob("*.json")) == book_store

@@ -10,7 +10,7 @@ from pwcore import BinaryCrossEntropy, PositionWise, train, train_runs
 from pwcore.data import Dataset
 from pwcore.experiments import PAPER_RESULTS, ExperimentConfig, config_run
 from pwcore import study
-from pwcore.book import report, sweeps
+from pwcore.book import claims, report, sweeps
 from tolerance import same_float
 from conftest import small_problem
 
@@ -220,7 +220,7 @@ def test_supported_claim(numerators, claim):
 
 def test_sweep_glue_keeps_the_book_s_names_with_plain_values(sweep):
     data, base, rows, summary = sweep
-    comparisons = study.paired_comparisons(rows, summary)
+    comparisons = claims.judged(study.paired_comparisons(rows, summary))
     epochs = sweeps.sweep_glue(rows, summary, comparisons, 0.1, "epochs")
     seconds = sweeps.sweep_glue(rows, summary, comparisons, 0.1, "seconds")
     for key in ("shared_gd_epochs", "shared_pw_epochs", "tuned_gd_epochs", "tuned_pw_epochs"):
@@ -231,7 +231,9 @@ def test_sweep_glue_keeps_the_book_s_names_with_plain_values(sweep):
     assert epochs["tuned_gd_epochs"] == summary[0]["median_epochs"]
     assert sweeps.sweep_glue(rows, summary, comparisons, 0.0075, "epochs")["shared_gd_epochs"] == -1  # not run
     ratio = study.paired_ratio(rows, summary, "gd")
-    assert epochs["tuned_epoch_ratio"] == ratio["mean"] and epochs["tuned_epoch_ratio_claim"] == ratio["claim"]
+    judged = next(c for c in comparisons if (c["numerator"], c["quantity"]) == ("gd", "epochs"))
+    assert epochs["tuned_epoch_ratio"] == ratio["mean"] and epochs["tuned_epoch_ratio_claim"] == judged["claim"]
+    assert judged["claim"].startswith("not testable here") == (ratio["n"] < claims.MIN_PAIRED_SEEDS)
     assert seconds["tuned_time_ratio"] == study.paired_ratio(rows, summary, "gd", quantity="seconds")["mean"]
     assert {"control_epoch_ratio", "control_epoch_ratio_low", "control_epoch_ratio_high"} <= set(epochs)
     assert {"control_time_ratio", "tuned_pw_seconds"} <= set(seconds) and not set(epochs) & set(seconds)

@@ -12,6 +12,7 @@ import numpy as np
 from ..losses import AdditiveMarginSoftmax
 from ..beyond import PAPER_DEPTH, PW_FORM, hidden_widths, setting_name
 from ..study import CONTROL
+from . import claims
 from .figures import _finished
 from .report import table
 
@@ -160,11 +161,20 @@ def summary_table(summary: list, comparisons: list, n_layers: int, minibatch: in
               if PW_FORM.get(c["numerator"]) == c["denominator"]}
     rows = [{**e, "ratio": versus.get(e["optimizer"])} for e in _select(summary, **setting)]
     return table(rows, [
-        (lambda r: LABELS[r["optimizer"]], "optimizer", ""), ("best_rate", "best rate", "g"),
+        (lambda r: LABELS[r["optimizer"]], "optimizer", ""), (lambda r: r, "best rate", _best_rate_cell),
         (lambda r: f"{r['n_reached']} of {r['n_seeds']}", "seeds reached", ""),
         ("median_epochs", "median epochs", "d"), (_seconds_cell, "seconds, seeds that reached [95 % CI]", ""),
         (lambda r: None if r["median_flops"] is None else r["median_flops"] / 1e9, "GFLOPs (median)", ".3g"),
         ("ratio", "time / its PW form's", ratio_value)])
+
+
+def _best_rate_cell(row: dict) -> str:
+    """The best rate, marked where it is the edge of the rates tried (so a rate beyond it may be better)."""
+    if row["best_rate"] is None:
+        return "-"
+    if row["interior"]:
+        return f"{row['best_rate']:g}"
+    return f"{row['best_rate']:g} (edge{': extensions ran out' if row['capped'] else ''})"
 
 
 def _seconds_cell(row: dict):
@@ -176,25 +186,40 @@ def _seconds_cell(row: dict):
 
 
 def claim(comparison: dict) -> str:
-    """What the comparison's interval supports, naming its PW form: ``"PW-Adam has an advantage"``; with
-    fewer than two paired seeds there is no interval, and it says so."""
-    if comparison["n"] < 2:
-        return "not compared" if comparison["n"] == 0 else "one paired seed, no interval"
-    return comparison["claim"].replace("PW", LABELS[comparison["denominator"]], 1)
+    """What a judged comparison (:func:`pwcore.book.claims.judged`) lets the page say, naming its PW form:
+    ``"PW-Adam has an advantage"``, or why it says no more."""
+    return claims.word(comparison).replace("PW", LABELS[comparison["denominator"]], 1)
+
+
+def explain_unpaired(comparisons: list, summary: list) -> list:
+    """``comparisons``, each with no paired seed copied with ``unpaired_because``: which of its two
+    optimizers reached the target at no rate tried in that setting (per ``summary``), or that the two
+    reached it on different seeds."""
+    out = []
+    for c in comparisons:
+        if c["n"] == 0:
+            setting = _select(summary, layers=c["layers"], minibatch=c["minibatch"])
+            missed = [LABELS[e["optimizer"]] for e in setting
+                      if e["optimizer"] in (c["numerator"], c["denominator"]) and e["best_rate"] is None]
+            c = {**c, "unpaired_because": f"{' and '.join(missed)} reached the target at no rate tried" if missed
+                 else "the two reached the target on different seeds"}
+        out.append(c)
+    return out
 
 
 def ratio_value(comparison: dict) -> str:
-    """``"1.20 [1.05, 1.37], PW-Adam has an advantage"``, or why there is no interval."""
+    """``"1.20 [1.05, 1.37] over 5 paired seeds, PW-Adam has an advantage"``, or why there is no interval
+    (with no paired seed, the reason :func:`explain_unpaired` gave, if it was asked)."""
     c = comparison
     if c["n"] == 0:
-        return "not compared: no seed reached the target with both"
+        return f"not compared: {c.get('unpaired_because', 'no seed reached the target with both')}"
     if c["n"] == 1:
         return f"{c['mean']:.2f} on the one seed that reached the target with both, no interval"
-    return f"{c['mean']:.2f} [{c['low']:.2f}, {c['high']:.2f}], {claim(c)}"
+    return f"{c['mean']:.2f} [{c['low']:.2f}, {c['high']:.2f}] over {c['n']} paired seeds, {claim(c)}"
 
 
 def ratio_phrase(comparison: dict) -> str:
-    """``"Adam / PW-Adam time 1.20 [1.05, 1.37], PW-Adam has an advantage"``."""
+    """``"Adam / PW-Adam time 1.20 [1.05, 1.37] over 5 paired seeds, PW-Adam has an advantage"``."""
     c = comparison
     return f"{LABELS[c['numerator']]} / {LABELS[c['denominator']]} {COST_WORDS[c['quantity']]} {ratio_value(c)}"
 
@@ -243,46 +268,42 @@ def glue_values(summary: list, comparisons: list) -> dict:
     return values
 
 
-def claims_by_setting(comparisons: list, numerator: str, denominator: str, label) -> str:
-    """``"PW has an advantage at L = 2, L = 3; inconclusive at L = 8"``: the settings of ``comparisons``
-    (time ratios of ``numerator / denominator``) grouped by what their interval supports, each named by
-    ``label(comparison)``."""
-    groups = {}
-    for c in _select(comparisons, quantity="seconds", numerator=numerator, denominator=denominator):
-        groups.setdefault(claim(c), []).append(label(c))
-    return "; ".join(f"{what} at {', '.join(labels)}" for what, labels in groups.items()) or "not run"
+def ratio_table(comparisons: list, label, heading: str) -> str:
+    """Markdown: one row per setting of ``comparisons`` (named by ``label(comparison)``, the column headed
+    ``heading``), one column per pair of :data:`~pwcore.beyond.PW_FORM` they ran; each cell the time ratio
+    with its interval, its number of paired seeds and what it supports (:func:`ratio_value`), "-" where the
+    pair was not run there."""
+    timed = _select(comparisons, quantity="seconds")
+    pairs = [pair for pair in PW_FORM.items() if pair in {(c["numerator"], c["denominator"]) for c in timed}]
+    rows = {}
+    for c in timed:
+        name = label(c).replace(" ", "\u00a0")  # "L = 2" kept on one line in a narrow column
+        rows.setdefault(name, {"setting": name})[(c["numerator"], c["denominator"])] = c
+    return table(list(rows.values()), [("setting", heading, "")] + [
+        (lambda row, pair=pair: row.get(pair), f"{LABELS[pair[0]]} / {LABELS[pair[1]]} time", ratio_value)
+        for pair in pairs])
 
 
 def answers(summary: list, comparisons: list, n_layers: int = PAPER_DEPTH) -> dict:
     """A plain answer to each question of the page, from the time ratios (each optimizer at its best rate,
-    paired over seeds; a ratio above 1 favours the PW form): what the intervals support, then the ratios.
+    paired over seeds; a ratio above 1 favours the PW form): the ratios with what their intervals support.
 
     Returns
     -------
     dict
-        ``practitioners``, ``depth`` and ``minibatch``: plain-text sentences.
+        ``practitioners``: sentences; ``depth`` and ``minibatch``: Markdown, a :func:`ratio_table` by depth
+        (full batch) and by mini-batch size (at ``n_layers``), the latter with the fastest optimizer of each.
     """
     paper = {"layers": n_layers, "minibatch": None}
     own_form = _phrases(comparisons, (("adam", "pw-adam"), ("momentum", "pw-momentum")), **paper)
     practitioners = (f"At {n_layers} layers, full batch, the fastest to the target is {fastest(summary, **paper)}. "
                      f"{_phrases(comparisons, (('adam', 'pw'), ('momentum', 'pw'), ('gd', 'pw')), **paper)}."
                      + (f" In their own PW form: {own_form}." if own_form != NOT_RUN else ""))
-    full = _select(comparisons, minibatch=None)
-    by_depth = lambda c: f"L = {c['layers']}"
-    run = {(c["numerator"], c["denominator"]) for c in full}
-    depth = (" ".join(f"{LABELS[top]} / {LABELS[bottom]} time: {claims_by_setting(full, top, bottom, by_depth)}."
-                      for top, bottom in PW_FORM.items() if (top, bottom) in run) + " "
-             + " ".join(f"L = {d}: {_phrases(full, (('gd', 'pw'), ('adam', 'pw-adam')), layers=d)}."
-                        for d in sorted({c["layers"] for c in full})))
+    depth = ratio_table(_select(comparisons, minibatch=None), lambda c: f"L = {c['layers']}", "layers")
     batched = [c for c in comparisons if c["layers"] == n_layers and c["minibatch"] is not None]
-    by_size = lambda c: f"B = {c['minibatch']}"
     sizes = sorted({c["minibatch"] for c in batched})
-    run_batched = [pair for pair in (("gd", "pw"), ("adam", "pw-adam"))
-                   if pair in {(c["numerator"], c["denominator"]) for c in batched}]
-    minibatch = (f"At {n_layers} layers, "
-                 + " ".join(f"{LABELS[top]} / {LABELS[bottom]} time: {claims_by_setting(batched, top, bottom, by_size)}."
-                            for top, bottom in run_batched) + " "
-                 + " ".join(f"B = {b}: {_phrases(batched, (('gd', 'pw'), ('adam', 'pw-adam')), minibatch=b)}; "
-                            f"fastest {fastest(summary, layers=n_layers, minibatch=b)}." for b in sizes)
+    by_size = ratio_table(batched, lambda c: f"B = {c['minibatch']}", "mini-batch")
+    minibatch = (f"At {n_layers} layers:\n\n{by_size}\n\n"
+                 + " ".join(f"Fastest at B = {b}: {fastest(summary, layers=n_layers, minibatch=b)}." for b in sizes)
                  if sizes else "No mini-batch size was run.")
     return {"practitioners": practitioners, "depth": depth, "minibatch": minibatch}

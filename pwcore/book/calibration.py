@@ -125,10 +125,13 @@ def label(row: dict) -> str:
 
 
 def summary(rows: list) -> dict:
-    """Counts of the statuses, the exact matches, and the best row (``rows`` ranked), for the page to glue."""
+    """Counts of the statuses, the exact matches, the best row (``rows`` ranked), and the fewest and most
+    epochs PW takes at GD's calibrated rate over the calibrated combinations (``pw_fewest``, ``pw_most``; -1
+    if none), for the page to glue."""
     best = rows[0]
     setting = label(best)
     statuses = [row["status"] for row in rows]
+    pw_counts = [row["pw_epochs"] for row in rows if row["status"] == "calibrated" and row["pw_epochs"] is not None]
     return {"n_combinations": len(rows), "n_calibrated": statuses.count("calibrated"),
             "n_below": statuses.count("starts below target"),
             "n_other": len(rows) - statuses.count("calibrated") - statuses.count("starts below target"),
@@ -137,7 +140,7 @@ def summary(rows: list) -> dict:
             "best_pw": best["pw_epochs"] if best["pw_epochs"] is not None else -1,
             "best_rate_low": best["rate_low"], "best_rate_high": best["rate_high"],
             "best_reading": best["pw_reading"] or "-", "best_rule": RULE_NAMES.get(best["pw_rule"], "-"),
-            "best_ratio": best["ratio"]}
+            "best_ratio": best["ratio"], "pw_fewest": min(pw_counts, default=-1), "pw_most": max(pw_counts, default=-1)}
 
 
 def status_legend(rows: list) -> str:

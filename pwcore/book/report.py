@@ -124,3 +124,24 @@ def write_csv_files(tables: dict, name: str, folder=".") -> list:
             writer.writerows(rows)
         paths.append(path)
     return paths
+
+
+class MarkdownBlock:
+    """Markdown that a notebook glues for another page to paste whole with the ``{glue}`` directive.
+
+    myst-nb pastes a value from another document as HTML, an image or plain text, never as Markdown, so
+    this value carries its HTML as well (tables given the book's table style)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        from markdown_it import MarkdownIt
+        html = MarkdownIt("commonmark").enable("table").render(self.text)
+        return html.replace("<table>", '<table class="table">')
+
+    def __repr__(self) -> str:
+        return self.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from ..study import CONTROL, QUANTITIES, rate_medians
+from . import claims
 from .figures import LABELS, _finished
 from .report import table
 
@@ -19,8 +20,9 @@ def sweep_glue(rows: list, summary: list, comparisons: list, shared_rate: float,
     ``tuned_k_epochs`` (median whole epochs there), ``tuned_k_interior`` ("yes"/"no"), ``shared_k_epochs``
     (median whole epochs at ``shared_rate``, -1 if it was not run or its median missed), and ``n_seeds``.
     For ``"seconds"``: ``tuned_k_seconds`` (median seconds at the best rate). For both, per comparison
-    of ``comparisons`` (:func:`pwcore.study.paired_comparisons`) of that quantity: ``<prefix>_<epoch|time>_ratio`` with
-    ``_low``, ``_high``, ``_n`` and ``_claim``, the prefix from :data:`RATIO_GLUE` (GD/PW: ``tuned``).
+    of ``comparisons`` (:func:`pwcore.study.paired_comparisons`, judged by :func:`pwcore.book.claims.judged`)
+    of that quantity: ``<prefix>_<epoch|time>_ratio`` with ``_low``, ``_high``, ``_n`` and ``_claim``, the
+    prefix from :data:`RATIO_GLUE` (GD/PW: ``tuned``).
     """
     if quantity not in QUANTITIES:
         raise ValueError(f"unknown quantity {quantity!r}: choose one of {sorted(QUANTITIES)}")
@@ -40,7 +42,7 @@ def sweep_glue(rows: list, summary: list, comparisons: list, shared_rate: float,
             name = f"{RATIO_GLUE[comparison['numerator']]}_{'epoch' if quantity == 'epochs' else 'time'}_ratio"
             values.update({name: comparison["mean"], f"{name}_low": comparison["low"],
                            f"{name}_high": comparison["high"], f"{name}_n": comparison["n"],
-                           f"{name}_claim": comparison["claim"]})
+                           f"{name}_claim": claims.word(comparison)})
     return values
 
 
@@ -85,9 +87,9 @@ def ratio_sentence(comparison: dict) -> str:
     c = comparison
     ratio = f"{LABELS[c['numerator']]} / {LABELS[c['denominator']]} {c['quantity']} at each one's best rate"
     if c["n"] < 2:
-        return f"{ratio}: only {c['n']} seed(s) reached the target with both, too few for an interval: {c['claim']}."
+        return f"{ratio}: only {c['n']} seed(s) reached the target with both, too few for an interval: {claims.word(c)}."
     return (f"{ratio}: {c['mean']:.2f}, 95 % interval [{c['low']:.2f}, {c['high']:.2f}] over {c['n']} paired "
-            f"seeds: **{c['claim']}**.")
+            f"seeds: **{claims.word(c)}**.")
 
 
 def learning_rate_figure(rows: list, summary: list):
