@@ -216,6 +216,11 @@ def rate_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=S
     """Epochs and seconds to target of each optimizer at each learning rate and seed, the grid extended
     until each optimizer's best rate is interior.
 
+    Beyond the paper's stored sweeps (:func:`pwcore.beyond.sweep`) were made with this rule. The
+    learning-rate pages use :func:`pwcore.tuning.tuned_sweep`, which extends every optimizer up to a rate
+    where it fails, so that a noisy median cannot end one optimizer's search early; Beyond moves to it
+    with its next computation, and this function goes then.
+
     The first round trains every optimizer at every rate of ``learning_rates`` and every seed; each later
     round, every optimizer whose best rate (:func:`best_rate`) is the largest (smallest) it tried adds the
     next rate up (down) at the grid's log spacing, until a larger (smaller) rate is worse, misses or

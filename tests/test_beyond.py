@@ -7,6 +7,7 @@ import pytest
 
 from pwcore import beyond, study, train_runs
 from pwcore.book import beyond as pages, claims
+from pwcore.book.report import significant
 from pwcore.experiments import ExperimentConfig
 
 from test_study import small_cat
@@ -196,7 +197,7 @@ def test_glue_values_name_each_setting_s_time_ratios_and_fastest_optimizer(swept
     assert all(isinstance(v, str) and "nan" not in v for v in values.values())
     first = next(c for c in comparisons if c["quantity"] == "seconds")
     assert values["time_gd_pw_L2_full"] == pages.ratio_value(first) and values["time_gd_pw_L2_full"].startswith(
-        f"{first['mean']:.2f} [")
+        f"{significant(first['mean'])} [")
 
 
 def comparison(layers, mean, low, high, numerator="gd", denominator="pw"):
@@ -212,8 +213,8 @@ def test_the_ratio_table_has_a_row_per_setting_each_claim_word_beside_its_interv
     assert pages.ratio_table(found, by_depth, "layers").replace("\u00a0", " ").splitlines() == [
         "| layers | GD / PW time | Adam / PW-Adam time |", "|---|---|---|",
         "| L = 2 | 2.00 [1.60, 2.50] over 5 paired seeds, PW has an advantage | - |",
-        "| L = 4 | 1.10 [0.90, 1.40] over 5 paired seeds, inconclusive "
-        "| 0.50 [0.40, 0.60] over 5 paired seeds, PW-Adam is slower |",
+        "| L = 4 | 1.10 [0.900, 1.40] over 5 paired seeds, inconclusive "
+        "| 0.500 [0.400, 0.600] over 5 paired seeds, PW-Adam is slower |",
         "| L = 8 | 1.60 [1.60, 1.60] over 5 paired seeds, not testable here: every paired seed gives the same ratio, "
         "so the interval has no width | - |"]
     assert pages.ratio_value({**found[0], "n": 1}) == "2.00 on the one seed that reached the target with both, no interval"

@@ -166,3 +166,32 @@ def test_the_claim_check_catches_a_zero_width_interval_and_too_few_seeds():
     assert unearned_claims(page("Adam / PW-Adam time 0.91 [0.91, 0.91] over 5 paired seeds, PW-Adam is slower"))
     assert unearned_claims(page("GD / PW time 1.20 [1.05, 1.37] over 2 paired seeds, PW has an advantage"))
     assert unearned_claims(page("GD / PW time 1.96 [1.50, 2.10], PW has an advantage"))
+
+
+def test_every_learning_rate_page_tunes_each_optimizer_to_an_interior_best_or_says_the_budget_stopped_it():
+    import csv
+    summaries = sorted(GENERATED_DIR.glob("study_learning_rate_*_summary.csv"))
+    assert summaries
+    for path in summaries:
+        for row in csv.DictReader(path.open()):
+            where = f"{path.name}: {row['optimizer']}"
+            assert "failed_above" in row, f"{where}: not tuned by pwcore.tuning's rule (re-execute the page)"
+            if row["capped"] != "True":  # else the page's table says "budget spent"
+                assert row["interior"] == "True" and row["failed_above"] == "True", where
+
+
+def significant_digits(number: str) -> int:
+    """Significant digits as written: "0.912" 3, "1.00" 3, "11.0" 3, "0.91" 2."""
+    return len(number.replace(".", "").lstrip("0"))
+
+
+def test_the_beyond_pages_give_every_ratio_three_significant_digits():
+    # "0.91 [0.91, 0.91]" beside "1.02 [0.95, 1.10]": two digits below 1, three above
+    interval = re.compile(r"(\d+\.?\d*) \[(\d+\.?\d*), (\d+\.?\d*)\] over \d+ paired seeds")
+    found, short = 0, []
+    for path in sorted(GENERATED_DIR.glob("beyond_*.ipynb")):
+        for text in output_texts(json.loads(path.read_text())):
+            for match in interval.finditer(text):
+                found += 1
+                short += [f"{path.name}: {match.group(0)}" for number in match.groups() if significant_digits(number) != 3]
+    assert found and not short, "\n".join(short[:20])

@@ -200,6 +200,11 @@ def test_a_table_never_prints_a_bare_nan():
     assert "nan" not in text and "undefined" in text and "1.50" in text
 
 
+def test_a_ratio_keeps_three_significant_digits_near_one():
+    assert [report.significant(x) for x in (0.9123, 1.0, 1.0249, 11.04, 112.4, 0.0123)] == [
+        "0.912", "1.00", "1.02", "11.0", "112", "0.0123"]
+
+
 def test_the_calibration_ratio_says_why_it_is_missing():
     from pwcore.book.calibration import TABLE_COLUMNS
     fmt = dict((key, fmt) for key, _, fmt in TABLE_COLUMNS if isinstance(key, str))["ratio"]
@@ -256,3 +261,20 @@ def test_a_glued_markdown_block_carries_html_that_another_page_can_paste():
     assert data["text/markdown"] == block.text and "<IPython" not in data["text/plain"]
     html = data["text/html"]
     assert '<table class="table">' in html and "<td>L = 2</td>" in html and "<p>At 4 layers:</p>" in html
+
+
+def test_the_margins_summary_spans_counts_per_dtype_and_names_the_closest_call():
+    from pwcore.book import calibration as pages
+    row = lambda dtype, rate, gd, pw, pw_below: {"dtype": dtype, "learning_rate": rate, "gd_epochs": gd, "pw_epochs": pw,
+                                                 "gd_below": 1e-3, "gd_above": 2e-3, "pw_below": pw_below,
+                                                 "pw_above": None if pw is None else 5e-4}
+    margins = [row("float64", 0.1, 195, 140, 1e-4), row("float64", 0.2, 195, 139, 3.6e-7),
+               row("float32", 0.1, 195, 140, 1e-4), row("float32", 0.2, 196, None, None)]
+    values = pages.margins_summary(margins)
+    assert values["robust_gd_counts"] == "195 in float64, 195-196 in float32"
+    assert values["robust_pw_counts"] == "139-140 in float64, 140 (1 missed) in float32"
+    assert values["robust_closest"] == ("3.6e-07 below the target, PW's loss at the check that stopped it "
+                                        "(rate 0.2, float64)")
+    text = report.table(margins, pages.MARGIN_COLUMNS)
+    assert "| float64 | 0.2 | 195 / 139 | 0.001 | 0.002 | 3.6e-07 | 0.0005 |" in text
+    assert "| float32 | 0.2 | 196 / - | 0.001 | 0.002 | - | - |" in text

@@ -226,6 +226,11 @@ def test_sweep_glue_keeps_the_book_s_names_with_plain_values(sweep):
     for key in ("shared_gd_epochs", "shared_pw_epochs", "tuned_gd_epochs", "tuned_pw_epochs"):
         assert type(epochs[key]) is int  # book/*.md formats them with :d
     assert (epochs["tuned_gd_lr"], epochs["tuned_pw_lr"], epochs["tuned_control_lr"]) == (1.6, 3.2, 0.8)
+    assert [epochs[f"tuned_{key}_highest_lr"] for key in ("gd", "pw", "control")] == [e["highest_rate"] for e in summary]
+    assert [epochs[f"tuned_{key}_rate_text"] for key in ("gd", "pw", "control")] == ["1.6", "3.2", "0.8"]
+    edge = {**summary[0], "interior": False, "capped": True}
+    assert sweeps.best_rate_text(edge) == "1.6 (edge: budget spent)"
+    assert sweeps.best_rate_text({**edge, "best_rate": None}) == "none"
     gd = study.rate_medians(rows, "gd")
     assert epochs["shared_gd_epochs"] == gd[1]["median_epochs"]
     assert epochs["tuned_gd_epochs"] == summary[0]["median_epochs"]
@@ -337,3 +342,16 @@ def test_the_control_scales_each_layer_s_rate_by_pw_s_updates_of_that_layer_per_
     (history,) = train_runs([pw], data.X_train, data.y_train)
     assert control.optimizer.layer_multipliers == [float(n) for n in history.updates_per_layer]
     assert control.optimizer.layer_multipliers == list(range(1, len(hidden) + 2))  # layer 1 is next to the input
+
+
+def test_the_control_reading_follows_the_claim_word():
+    from pwcore.book.sweeps import control_reading
+    interval = lambda mean, low, high, n=5: {"mean": mean, "low": low, "high": high, "n": n}
+    above, below, across, few = claims.judged([interval(1.5, 1.2, 1.9), interval(0.6, 0.5, 0.7),
+                                               interval(1.1, 0.8, 1.4), interval(1.5, 1.2, 1.9, n=3)])
+    assert control_reading(above).startswith("PW beats the control")
+    assert control_reading(below).startswith("the control beats PW")
+    assert "may account for all of PW's gain" in control_reading(across)
+    assert control_reading(few) == "it cannot tell: not testable here: 3 paired seeds, at least 5 needed"
+    with pytest.raises(ValueError, match="not judged"):
+        control_reading(interval(1.5, 1.2, 1.9))

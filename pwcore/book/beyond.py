@@ -14,7 +14,7 @@ from ..beyond import PAPER_DEPTH, PW_FORM, hidden_widths, setting_name
 from ..study import CONTROL
 from . import claims
 from .figures import _finished
-from .report import table
+from .report import significant, table
 
 # figures.LABELS names the control by the paper's four layers' rates; here the depth varies
 LABELS = {"gd": "GD", "pw": "PW", CONTROL: "control", "momentum": "momentum", "pw-momentum": "PW-momentum",
@@ -150,8 +150,8 @@ def epoch_cost_table(summary: list) -> str:
     """Markdown: :func:`epoch_cost_rows`."""
     return table(epoch_cost_rows(summary), [
         ("layers", "layers L", "d"), ("gd_updates", "GD layer updates / epoch", "d"),
-        ("pw_updates", "PW layer updates / epoch", "d"), ("updates_ratio", "PW / GD: updates", ".2f"),
-        ("flops_ratio", "FLOPs", ".3f"), ("seconds_ratio", "seconds", ".2f")])
+        ("pw_updates", "PW layer updates / epoch", "d"), ("updates_ratio", "PW / GD: updates", significant),
+        ("flops_ratio", "FLOPs", significant), ("seconds_ratio", "seconds", significant)])
 
 
 def summary_table(summary: list, comparisons: list, n_layers: int, minibatch: int | None) -> str:
@@ -164,7 +164,7 @@ def summary_table(summary: list, comparisons: list, n_layers: int, minibatch: in
         (lambda r: LABELS[r["optimizer"]], "optimizer", ""), (lambda r: r, "best rate", _best_rate_cell),
         (lambda r: f"{r['n_reached']} of {r['n_seeds']}", "seeds reached", ""),
         ("median_epochs", "median epochs", "d"), (_seconds_cell, "seconds, seeds that reached [95 % CI]", ""),
-        (lambda r: None if r["median_flops"] is None else r["median_flops"] / 1e9, "GFLOPs (median)", ".3g"),
+        (lambda r: None if r["median_flops"] is None else r["median_flops"] / 1e9, "GFLOPs (median)", significant),
         ("ratio", "time / its PW form's", ratio_value)])
 
 
@@ -181,8 +181,9 @@ def _seconds_cell(row: dict):
     if not math.isfinite(row["seconds_mean"]):
         return "missed: no rate reached the target"
     if not math.isfinite(row["seconds_low"]):
-        return f"{row['seconds_mean']:.3g} (one seed: no interval)"
-    return f"{row['seconds_mean']:.3g} [{row['seconds_low']:.3g}, {row['seconds_high']:.3g}]"
+        return f"{significant(row['seconds_mean'])} (one seed: no interval)"
+    return (f"{significant(row['seconds_mean'])} [{significant(row['seconds_low'])}, "
+            f"{significant(row['seconds_high'])}]")
 
 
 def claim(comparison: dict) -> str:
@@ -214,8 +215,9 @@ def ratio_value(comparison: dict) -> str:
     if c["n"] == 0:
         return f"not compared: {c.get('unpaired_because', 'no seed reached the target with both')}"
     if c["n"] == 1:
-        return f"{c['mean']:.2f} on the one seed that reached the target with both, no interval"
-    return f"{c['mean']:.2f} [{c['low']:.2f}, {c['high']:.2f}] over {c['n']} paired seeds, {claim(c)}"
+        return f"{significant(c['mean'])} on the one seed that reached the target with both, no interval"
+    return (f"{significant(c['mean'])} [{significant(c['low'])}, {significant(c['high'])}] over {c['n']} paired "
+            f"seeds, {claim(c)}")
 
 
 def ratio_phrase(comparison: dict) -> str:

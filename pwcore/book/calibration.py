@@ -147,3 +147,42 @@ def status_legend(rows: list) -> str:
     """The meaning of each status the table shows, in one line of Markdown."""
     shown = dict.fromkeys(row["status"] for row in rows)
     return "Status: " + "; ".join(f"*{status}*: {STATUS_MEANINGS.get(status, status)}" for status in shown) + "."
+
+
+def margins_summary(margins: list) -> dict:
+    """What a calibration page glues of :func:`pwcore.robustness.count_margins`: per optimizer ``k`` (gd,
+    pw) its counts over the interval in each dtype, ``robust_k_counts`` ("139-140 in float64, 139 in
+    float32"), and the closest call, ``robust_closest`` (the smallest margin of any count, where it was)."""
+    values = {}
+    for k in ("gd", "pw"):
+        spans = []
+        for dtype in dict.fromkeys(m["dtype"] for m in margins):
+            counts = [m[f"{k}_epochs"] for m in margins if m["dtype"] == dtype]
+            spans.append(f"{_span(counts)} in {dtype}")
+        values[f"robust_{k}_counts"] = ", ".join(spans)
+    calls = [(m[f"{k}_{side}"], k, side, m) for m in margins for k in ("gd", "pw") for side in ("below", "above")
+             if m[f"{k}_{side}"] is not None]
+    if not calls:
+        values["robust_closest"] = "none: no count was reached"
+        return values
+    margin, k, side, m = min(calls, key=lambda call: call[0])
+    check = "at the check that stopped it" if side == "below" else "at the check before the one that stopped it"
+    values["robust_closest"] = (f"{margin:.2g} {'below' if side == 'below' else 'above'} the target, {k.upper()}'s "
+                                f"loss {check} (rate {m['learning_rate']:.6g}, {m['dtype']})")
+    return values
+
+
+def _span(counts: list) -> str:
+    """``"139"``, ``"139-140"``, or with the runs that missed: ``"139-140 (2 missed)"``."""
+    reached = [count for count in counts if count is not None]
+    missed = f" ({len(counts) - len(reached)} missed)" if len(reached) < len(counts) else ""
+    if not reached:
+        return f"none reached{missed}"
+    low, high = min(reached), max(reached)
+    return (f"{low}" if low == high else f"{low}-{high}") + missed
+
+
+MARGIN_COLUMNS = [("dtype", "dtype", ""), ("learning_rate", "learning rate", ".6g"),
+                  (_pair("gd_epochs", "pw_epochs"), "GD / PW epochs", ""),
+                  ("gd_below", "GD: below", ".2g"), ("gd_above", "GD: above before", ".2g"),
+                  ("pw_below", "PW: below", ".2g"), ("pw_above", "PW: above before", ".2g")]

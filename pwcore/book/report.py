@@ -76,6 +76,13 @@ def comparison_table(result, paper: dict) -> str:
     return "\n".join(lines)
 
 
+def significant(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant digits, its trailing zeros kept: a ratio near 1 reads "0.912",
+    "1.00", "11.0", "112" (never "112." nor "0.91" beside "1.02")."""
+    text = format(value, f"#.{digits}g")
+    return text if "e" in text else text.rstrip(".")
+
+
 def table(rows: list, columns: list) -> str:
     """A Markdown table of ``rows`` (dicts).
 

@@ -17,12 +17,14 @@ def sweep_glue(rows: list, summary: list, comparisons: list, shared_rate: float,
     """What a learning-rate page glues about ``quantity``, as plain Python values (-1 or NaN where absent).
 
     For ``"epochs"``, per optimizer key ``k`` of :data:`GLUE_KEYS`: ``tuned_k_lr`` (best rate),
-    ``tuned_k_epochs`` (median whole epochs there), ``tuned_k_interior`` ("yes"/"no"), ``shared_k_epochs``
+    ``tuned_k_epochs`` (median whole epochs there), ``tuned_k_interior`` ("yes"/"no"), ``tuned_k_highest_lr``
+    (the largest rate it was tried at), ``tuned_k_rate_text`` (:func:`best_rate_text`), ``shared_k_epochs``
     (median whole epochs at ``shared_rate``, -1 if it was not run or its median missed), and ``n_seeds``.
     For ``"seconds"``: ``tuned_k_seconds`` (median seconds at the best rate). For both, per comparison
     of ``comparisons`` (:func:`pwcore.study.paired_comparisons`, judged by :func:`pwcore.book.claims.judged`)
     of that quantity: ``<prefix>_<epoch|time>_ratio`` with ``_low``, ``_high``, ``_n`` and ``_claim``, the
-    prefix from :data:`RATIO_GLUE` (GD/PW: ``tuned``).
+    prefix from :data:`RATIO_GLUE` (GD/PW: ``tuned``); for the control's epochs, ``control_reading``
+    (:func:`control_reading`).
     """
     if quantity not in QUANTITIES:
         raise ValueError(f"unknown quantity {quantity!r}: choose one of {sorted(QUANTITIES)}")
@@ -36,6 +38,8 @@ def sweep_glue(rows: list, summary: list, comparisons: list, shared_rate: float,
         values.update({f"tuned_{key}_lr": _or(entry["best_rate"], math.nan),
                        f"tuned_{key}_epochs": _or(entry["median_epochs"], -1),
                        f"tuned_{key}_interior": "yes" if entry["interior"] else "no",
+                       f"tuned_{key}_highest_lr": entry["highest_rate"],
+                       f"tuned_{key}_rate_text": best_rate_text(entry),
                        f"shared_{key}_epochs": _or(shared[0]["median_epochs"] if shared else None, -1)})
     for comparison in comparisons:
         if comparison["quantity"] == quantity:
@@ -43,7 +47,27 @@ def sweep_glue(rows: list, summary: list, comparisons: list, shared_rate: float,
             values.update({name: comparison["mean"], f"{name}_low": comparison["low"],
                            f"{name}_high": comparison["high"], f"{name}_n": comparison["n"],
                            f"{name}_claim": claims.word(comparison)})
+            if comparison["numerator"] == CONTROL and quantity == "epochs":
+                values["control_reading"] = control_reading(comparison)
     return values
+
+
+# What the control/PW interval says of where PW's gain over GD comes from, by its claim word's start.
+CONTROL_READINGS = {
+    "PW has an advantage": "PW beats the control, so its schedule adds more than each layer's number of steps",
+    "PW is slower": "the control beats PW: each layer's number of steps, taken together, does better than PW's "
+                    "schedule",
+    "inconclusive": "no difference is shown, so each layer's number of steps (a per-layer rate multiplier) may "
+                    "account for all of PW's gain",
+}
+
+
+def control_reading(comparison: dict) -> str:
+    """What a judged control/PW comparison (:func:`pwcore.book.claims.judged`) tells of where PW's gain over
+    GD comes from, or why it tells nothing."""
+    word = claims.word(comparison)
+    reading = next((text for start, text in CONTROL_READINGS.items() if word.startswith(start)), None)
+    return reading if reading is not None else f"it cannot tell: {word}"
 
 
 def _or(value, default):
@@ -65,6 +89,34 @@ def rate_tables(rows: list, summary: list) -> str:
                       for m in rate_medians(rows, entry["optimizer"])]
         parts += [f"**{LABELS[entry['optimizer']]}**: {best_rate_sentence(entry)}", table(table_rows, columns)]
     return "\n\n".join(parts)
+
+
+def tuning_table(rows: list, summary: list) -> str:
+    """Markdown: one row per optimizer of a :func:`pwcore.tuning.tuned_sweep`: the rates it tried, its best
+    rate, whether that is interior, and what ended its search upwards (a failure, or the budget)."""
+    def tried(entry):
+        rates = [m["learning_rate"] for m in rate_medians(rows, entry["optimizer"])]
+        return f"{len(rates)}, {rates[0]:g} to {rates[-1]:g} ({entry['extensions']} added)"
+
+    def ended(entry):
+        if entry["failed_above"]:
+            return f"missed at {entry['highest_rate']:g} (median seed)"
+        return "budget spent: still reaching" if entry["capped"] else "still reaching"
+
+    return table(summary, [
+        (lambda e: LABELS[e["optimizer"]], "optimizer", ""), (tried, "rates tried", ""),
+        ("best_rate", "best rate", "g"), (lambda e: "yes" if e["interior"] else "**no**", "interior", ""),
+        (ended, "search ended upwards", "")])
+
+
+def best_rate_text(entry: dict) -> str:
+    """A best rate for a table cell: ``"1.15"``, or marked where it is an end of the rates tried,
+    ``"38.2 (edge: budget spent)"``; ``"none"`` if no rate reached the target."""
+    if entry["best_rate"] is None:
+        return "none"
+    if entry["interior"]:
+        return f"{entry['best_rate']:g}"
+    return f"{entry['best_rate']:g} (edge{': budget spent' if entry['capped'] else ''})"
 
 
 def best_rate_sentence(entry: dict) -> str:

@@ -1,0 +1,109 @@
+"""One tuning rule for every optimizer: the same grid, extended to each optimizer's divergence.
+
+:func:`tuned_sweep` trains every optimizer at every rate of one grid and every seed, then extends each
+optimizer's rates by the same rule, with the same budget:
+
+- **up**, one step at a time, while the largest rate it tried still reaches the target for the median
+  seed: its rates are bounded above by the first rate at which it diverges or runs out of epochs, not by
+  the first rate that is slower (a noisy median would stop one optimizer's search at a local bump while
+  another's goes on);
+- **down**, one step at a time, while its best rate is the smallest it tried.
+
+So no comparison sets one optimizer's optimum at the edge of its rates against another's found inside
+them, and every optimizer's search ends at a rate where it fails, unless ``max_extensions`` runs out
+(the summary says so). The rows and the summary have the fields of :func:`pwcore.study.rate_sweep`'s,
+so its tables, figure and paired ratios (:func:`pwcore.study.paired_comparisons`) read them alike.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import replace
+
+from .experiments import ExperimentConfig
+from .study import (SWEPT, _check_grid, _check_optimizers, _check_seeds, best_rate, optimizer_run, rate_medians,
+                    seconds_per_epoch, sweep_summary)
+from .training import train_runs
+
+
+def tuned_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=SWEPT, max_extensions: int = 6,
+                log=print, batch_size: int | None = None, executor=None) -> tuple:
+    """Epochs and seconds to target of each optimizer at each learning rate and seed, every optimizer's
+    rates extended by the same rule (the module's docstring) until it fails above and its best rate is
+    interior, or its budget is spent.
+
+    Parameters
+    ----------
+    data : pwcore.data.Dataset
+    base : ExperimentConfig
+        Everything but the learning rate and the seed.
+    learning_rates : sequence of float
+        The grid every optimizer starts from: at least two distinct positive rates. An extension steps by
+        the grid's geometric mean ratio of neighbours, ``(max / min) ** (1 / (n - 1))``, rounded to 3
+        significant digits.
+    seeds : sequence of int
+        At least two, distinct; a seed gives every optimizer and rate the same initial weights.
+    optimizers : sequence of str
+        Names of :data:`pwcore.study.KNOWN` (default :data:`pwcore.study.SWEPT`).
+    max_extensions : int
+        How many rates each optimizer may add to the grid, up and down together.
+
+    Returns
+    -------
+    rows : list of dict
+        As :func:`pwcore.study.rate_sweep`'s: one per optimizer, rate and seed.
+    summary : list of dict
+        One per optimizer: :func:`pwcore.study.sweep_summary`, with ``capped`` meaning that an extension
+        the rule asked for was not run for want of budget, and ``failed_above``: whether the largest rate
+        tried missed the target for the median seed (the search is bounded by a failure).
+    """
+    seeds, grid = _check_seeds(seeds), _check_grid(learning_rates)
+    if isinstance(max_extensions, bool) or not isinstance(max_extensions, int) or max_extensions < 0:
+        raise ValueError(f"max_extensions must be a non-negative integer, got {max_extensions!r}")
+    optimizers = _check_optimizers(optimizers)
+    step = (grid[-1] / grid[0]) ** (1 / (len(grid) - 1))
+    cost = seconds_per_epoch(base, data, optimizers)
+    pending, extensions, capped, rows = {name: grid for name in optimizers}, dict.fromkeys(optimizers, 0), set(), []
+    for round_ in itertools.count():
+        jobs = [(name, rate, seed) for name, rates in pending.items() for rate in rates for seed in seeds]
+        if not jobs:
+            break
+        log(f"round {round_}: {len(jobs)} runs")
+        runs = [optimizer_run(replace(base, learning_rate=rate, seed=seed), data, name) for name, rate, seed in jobs]
+        histories = train_runs(runs, data.X_train, data.y_train, batch_size, log=log, executor=executor)
+        rows += [{"optimizer": name, "learning_rate": rate, "seed": seed, "round": round_, "status": h.status,
+                  "epochs": h.epochs_completed, "elapsed": h.epochs_elapsed,
+                  "seconds": h.epochs_elapsed * cost[name], "final_loss": h.final_loss}
+                 for (name, rate, seed), h in zip(jobs, histories)]
+        pending, capped = {}, set()
+        for name in optimizers:
+            wanted = next_rates(rate_medians(rows, name), step)
+            allowed = wanted[:max_extensions - extensions[name]]
+            if len(allowed) < len(wanted):
+                capped.add(name)
+            if allowed:
+                pending[name], extensions[name] = allowed, extensions[name] + len(allowed)
+    rows.sort(key=lambda r: (optimizers.index(r["optimizer"]), r["learning_rate"], seeds.index(r["seed"])))
+    return rows, [{**sweep_summary(rows, name, extensions[name], name in capped),
+                   "failed_above": not math.isfinite(rate_medians(rows, name)[-1]["median_elapsed"])}
+                  for name in optimizers]
+
+
+def next_rates(medians: list, step: float) -> list:
+    """The rates the rule adds next to the ones in ``medians`` (:func:`pwcore.study.rate_medians`, ascending):
+    one ``step`` (a factor) above the largest if it reached the target for the median seed, and one below
+    the smallest if it is the best (:func:`pwcore.study.best_rate`). Empty when the search is done."""
+    rates = [m["learning_rate"] for m in medians]
+    wanted = []
+    if math.isfinite(medians[-1]["median_elapsed"]):
+        wanted.append(_stepped(rates[-1] * step, rates))
+    best = best_rate(medians)
+    if best is not None and best["learning_rate"] == rates[0] and len(rates) > 1:
+        wanted.insert(0, _stepped(rates[0] / step, rates))
+    return wanted
+
+
+def _stepped(exact: float, rates: list) -> float:
+    """``exact`` rounded to 3 significant digits, unless the rounded rate was tried already."""
+    rounded = float(f"{exact:.3g}")
+    return exact if rounded in rates else rounded
