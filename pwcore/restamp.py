@@ -9,9 +9,9 @@ last bits between CPUs), timings (fields named for seconds) not at all.
 
 After a change to a module on the numerical path, every entry that module touches is stale (its key
 records the old code). If the change alters no number, :func:`restamp` shows it on a sample and spares
-the recomputation of the rest: it recomputes one entry per code path the stale entries take (function,
-dataset, dtype, loss reading, optimizers, full batch or mini-batch; the cheapest of each), and only if
-every one agrees does it re-stamp every stale entry: the same result under the key of the code now, its
+the recomputation of the rest: it recomputes entries, cheapest first, until every code path the stale
+entries take is taken once (function, task, dtype, loss reading, full batch or mini-batch, optimizer:
+:func:`code_paths`), and only if every one agrees does it re-stamp every stale entry: the same result under the key of the code now, its
 ``made`` saying ``re-stamped``, from which key, when, and on which sample. Nothing is re-stamped silently::
 
     python -m pwcore.restamp [--root results] [--stacks .stacks] [--dry-run]
@@ -32,7 +32,8 @@ import sys
 import time
 from pathlib import Path
 
-from .store import (FORMAT, code_hashes, canonical, decode, describe, encode, machine, read_entry, sha256,
+from .experiments import BINARY
+from .store import (FORMAT, code_hashes, canonical, computing_seconds, decode, describe, encode, machine, read_entry, sha256,
                     stale_entries, write_entry)
 
 RTOL = 1e-8  # floats of a recomputed result against the stored one (tests/tolerance.py measures the need)
@@ -127,26 +128,39 @@ def differences(stored, found, where: str = "result") -> list:
     return [] if stored == found else [f"{where}: {stored!r} stored, {found!r} now"]
 
 
-def code_path(entry: dict) -> tuple:
-    """What a stored result exercises, for the sample: function, dataset, dtype, loss reading, optimizers,
-    mini-batch size."""
+def code_paths(entry: dict) -> set:
+    """What a stored result exercises, for the sample: one path per optimizer it trains (or reading of
+    Algorithm 2), each ``(function, task, dtype, loss reading, mini-batch size, optimizer)``; the task is the
+    binary one (a sigmoid output and cross-entropy) or the multi-class AM-softmax.
+
+    The dataset itself is no part of a path: the code branches on the task, not on which data it trains
+    on (:func:`pwcore.experiments.build`), so the cheapest data set of a task stands for the others; nor is
+    the set of optimizers trained together, since each trains in stacks of its own kind."""
     arguments = entry["arguments"]
     config = next((value for value in arguments.values()
                    if isinstance(value, dict) and value.get("$class") == CONFIG_CLASS), {})
     optimizers = arguments.get("optimizers") or arguments.get("algorithm2")
-    return (entry["function"], config.get("dataset"), arguments.get("search_dtype") or config.get("dtype"),
-            config.get("am_input"), canonical(optimizers), config.get("minibatch"))
+    task = "binary" if config.get("dataset") in BINARY else "multi-class"
+    context = (entry["function"], task, arguments.get("search_dtype") or config.get("dtype"), config.get("am_input"),
+               config.get("minibatch"))
+    names = optimizers if isinstance(optimizers, list) else [optimizers]
+    return {(*context, canonical(name)) for name in names}
 
 
 def sample(entries: dict) -> list:
-    """One path per code path among ``{path: entry}``: the cheapest entry (fewest seconds to compute) of each."""
-    chosen = {}
-    for path, entry in entries.items():
-        group = code_path(entry)
-        cost = entry["made"].get("seconds", math.inf)
-        if group not in chosen or cost < chosen[group][0]:
-            chosen[group] = (cost, path)
-    return sorted(path for _, path in chosen.values())
+    """The entries of ``{path: entry}`` to recompute: cheapest first (fewest seconds to compute), each
+    taken if it exercises a code path (:func:`code_paths`) that no cheaper one taken does."""
+    def cost(path):
+        seconds = computing_seconds(entries[path]["made"])
+        return (math.inf if math.isnan(seconds) else seconds, str(path))
+
+    chosen, covered = [], set()
+    for path in sorted(entries, key=cost):
+        paths = code_paths(entries[path])
+        if paths - covered:
+            chosen.append(path)
+            covered |= paths
+    return sorted(chosen)
 
 
 def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
@@ -168,8 +182,8 @@ def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
         log("no stored result is stale through its code alone: nothing to re-stamp")
         return not others
     chosen = sample(code_only)
-    log(f"{len(code_only)} stored result(s) stale through their code; recomputing a sample of {len(chosen)}, one "
-        f"per code path")
+    log(f"{len(code_only)} stored result(s) stale through their code; recomputing a sample of {len(chosen)} that "
+        f"takes every code path they take")
     if dry_run:
         for path in chosen:
             log(f"  would recompute {path}")

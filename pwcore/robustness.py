@@ -15,8 +15,10 @@ from dataclasses import replace
 import numpy as np
 
 from .calibration import COMBINATION_FIELDS
+from .checks import is_whole
 from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
-from .training import below_target, train_runs
+from .history import below_target
+from .training import train_runs
 
 DTYPES = ("float64", "float32")
 
@@ -38,7 +40,7 @@ def count_margins(base: ExperimentConfig, row: dict, n_points: int = 9, dtypes=D
         ``k_epochs`` (None if missed), ``k_below`` (target minus the loss at the check that stopped it) and
         ``k_above`` (the loss at the check before minus the target; None for a count of 0).
     """
-    if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
+    if not is_whole(n_points) or n_points < 2:
         raise ValueError(f"n_points must be a whole number of at least 2 (both ends of the interval), got {n_points!r}")
     unknown = [dtype for dtype in dtypes if dtype not in DTYPES]
     if unknown or not dtypes:

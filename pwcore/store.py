@@ -341,6 +341,14 @@ def write_entry(path: Path, entry: dict) -> None:
         file.write("\n")
 
 
+def computing_seconds(made: dict) -> float:
+    """What an entry took to compute when it was computed, from its ``made`` record: a re-stamped entry
+    keeps its computation's record under ``computed`` (NaN if no record says)."""
+    while "seconds" not in made and "computed" in made:
+        made = made["computed"]
+    return float(made.get("seconds", "nan"))
+
+
 def machine() -> str:
     """This machine's processor, cores and BLAS kernel, e.g. ``"x86_64, 2 cores, openblas SkylakeX (2 threads)"``."""
     return f"{platform.machine()}, {os.cpu_count()} cores, {blas(with_version=False)}"

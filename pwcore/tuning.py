@@ -20,6 +20,7 @@ import itertools
 import math
 from dataclasses import replace
 
+from .checks import is_whole
 from .experiments import ExperimentConfig
 from .study import (SWEPT, _check_grid, _check_optimizers, _check_seeds, best_rate, optimizer_run, rate_medians,
                     seconds_per_epoch, sweep_summary)
@@ -58,7 +59,7 @@ def tuned_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=
         tried missed the target for the median seed (the search is bounded by a failure).
     """
     seeds, grid = _check_seeds(seeds), _check_grid(learning_rates)
-    if isinstance(max_extensions, bool) or not isinstance(max_extensions, int) or max_extensions < 0:
+    if not is_whole(max_extensions) or max_extensions < 0:
         raise ValueError(f"max_extensions must be a non-negative integer, got {max_extensions!r}")
     optimizers = _check_optimizers(optimizers)
     step = (grid[-1] / grid[0]) ** (1 / (len(grid) - 1))

@@ -365,3 +365,22 @@ def test_a_re_stamp_compares_no_timing_not_even_a_ratio_of_seconds():
     epochs_moved = {**timings_moved, "comparisons": [timings_moved["comparisons"][0],
                                                      {"quantity": "epochs", "mean": 1.5, "claim": "PW has an advantage"}]}
     assert differences(stored, epochs_moved) == ["result.comparisons[1].mean: 1.25 stored, 1.5 now"]
+
+
+def test_the_sample_takes_each_code_path_once_cheapest_first_whatever_the_data_set_or_the_optimizers_beside():
+    from pwcore.restamp import code_paths, sample
+    from pwcore.store import computing_seconds
+    config = lambda dataset: {"$class": "pwcore.experiments.ExperimentConfig", "dataset": dataset, "dtype": "float64",
+                              "am_input": "cosine", "minibatch": None}
+    entry = lambda dataset, made, optimizers: {"function": "pwcore.beyond.sweep", "made": made,
+                                               "arguments": {"base": config(dataset), "optimizers": optimizers}}
+    restamped = {"how": "re-stamped", "computed": {"how": "re-stamped", "computed": {"seconds": 9.0}}}
+    entries = {"cifar10": entry("cifar10", {"seconds": 1273.0}, ["gd", "adam"]),
+               "mnist": entry("mnist", restamped, ["gd", "pw", "adam"]),
+               "cat": entry("cat", {"seconds": 1.0}, ["gd"]),
+               "unknown": entry("mnist", {"how": "computed"}, ["gd", "momentum"])}
+    assert computing_seconds(restamped) == 9.0 and math.isnan(computing_seconds({"how": "computed"}))
+    assert code_paths(entries["cifar10"]) < code_paths(entries["mnist"])  # the data set is no part of a path
+    assert not code_paths(entries["cat"]) & code_paths(entries["mnist"])  # the binary task is another
+    # mnist's 9 s under two re-stamps covers cifar10's paths; "unknown" alone trains momentum
+    assert sample(entries) == ["cat", "mnist", "unknown"]

@@ -7,9 +7,9 @@ import math
 import re
 from pathlib import Path
 
+from ..experiments import BINARY
 from .paths import GENERATED_DIR
 
-BINARY = ("cat",)  # the paper's binary task: one sigmoid output and cross-entropy, so no AM-softmax reading
 # How a page names each stopping rule of pwcore.calibration.READ_RULES.
 RULE_NAMES = {"evaluation": "after every sub-step", "epoch": "once per epoch"}
 # What each status of a combination (pwcore.calibration's rows) means, for the table's legend.

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from ..resume import Resumable
-from ..store import Store
+from ..store import Store, computing_seconds as _computing_seconds
 from .paths import ROOT, STORE_VARIABLE
 
 STORE_DIR = Path(os.environ.get(STORE_VARIABLE) or ROOT / "results")
@@ -60,5 +60,4 @@ def _duration(seconds) -> str:
 
 def computing_seconds(used: dict) -> float:
     """How long the result of one use of the store (an item of ``Store.used``) took to compute, when it was."""
-    made = used.get("made", {})
-    return float(made.get("computed", made).get("seconds", "nan"))
+    return _computing_seconds(used.get("made", {}))
