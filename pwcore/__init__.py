@@ -18,6 +18,8 @@ The pieces, one concept per module:
 - :mod:`pwcore.data`: verified loaders for the cat, MNIST and CIFAR-10 data.
 - :mod:`pwcore.experiments`: the paper's experiment settings, ready to run.
 - :mod:`pwcore.study`, :mod:`pwcore.calibration`: the sweeps around them (seeds, learning rates, the calibrated rate).
+- :mod:`pwcore.tuning`: one tuning rule for every optimizer (the same grid, extended up to each one's failure).
+- :mod:`pwcore.robustness`: a calibrated count over its whole rate interval, in both dtypes, with its margins.
 """
 from .losses import AdditiveMarginSoftmax, BinaryCrossEntropy, make_loss
 from .network import Network

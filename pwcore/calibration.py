@@ -26,7 +26,7 @@ from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
 from .study import epochs_to_target, grid_configs
 from .training import check_minibatch, train_runs
 
-# The stopping rules PW's count is read under (pwcore.training.STOP_RULES), in the order a tie goes.
+# The stopping rules PW's count is read under (pwcore.history.STOP_RULES), in the order a tie goes.
 READ_RULES = ("evaluation", "epoch")
 
 

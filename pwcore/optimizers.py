@@ -119,7 +119,7 @@ def run_epoch(stack, optimizer: LayerwiseOptimizer, observe: Observe) -> bool:
         Holds ``net`` (the runs' :class:`~pwcore.network.Network`), ``batch``
         (their :class:`~pwcore.batch.Batch`), ``loss`` and ``rates`` of shape
         ``(R, L)``, and ``update`` (the rule's, see :meth:`pwcore.batch.Batch.step`;
-        None for the plain step); ``observe`` may narrow them to the runs that go on.
+        the plain step is a rule too); ``observe`` may narrow them to the runs that go on.
     optimizer : LayerwiseOptimizer
         The schedule (its own rates are not used here: each run's are in ``stack.rates``).
 

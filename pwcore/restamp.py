@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from .experiments import BINARY
+from .experiments import BINARY, ExperimentConfig, load_data
 from .store import (FORMAT, code_hashes, canonical, computing_seconds, decode, describe, encode, machine, read_entry, sha256,
                     stale_entries, write_entry)
 
@@ -57,7 +57,6 @@ def rebuild_arguments(entry: dict) -> dict:
         If an argument cannot be rebuilt (a data set without a configuration to load it by, or one whose
         arrays no longer have the recorded digests).
     """
-    from .experiments import ExperimentConfig, load_data
     arguments, datasets = {}, []
     for name, value in entry["arguments"].items():
         if isinstance(value, dict) and value.get("$class") == DATASET_CLASS:

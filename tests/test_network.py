@@ -98,3 +98,20 @@ def test_weight_gradient_sums_the_samples_outer_products(dtype, shared):
     assert dW.shape == (3, 4, 6) and dW.dtype == dtype
     tolerance = 1e-4 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(dW, expected, rtol=tolerance, atol=tolerance)
+
+
+def test_the_relu_derivative_is_zero_at_zero_as_the_course_s_relu_backward():
+    # the course's relu_backward sets dZ[Z <= 0] = 0; a sample dead below a bias still at exactly 0 (biases
+    # start at 0) has Z == 0, as 89 entries do in the cat run's second epoch
+    from pwcore.activations import RELU
+    Z = np.array([[-1.0, 0.0, 2.0]])
+    assert RELU.dphi(Z, RELU.phi(Z)).tolist() == [[False, False, True]]
+
+
+def test_a_sample_dead_below_a_zero_bias_adds_nothing_to_that_bias_gradient():
+    net = Network([np.array([[1.0]]), np.array([[1.0]]), np.array([[1.0]])], ["relu", "relu", "sigmoid"])
+    cache = net.new_cache(np.array([[1.0, -1.0]]))  # sample 2 is negative at layer 1: layer 2's Z is its bias, 0
+    net.forward(cache)
+    grads = net.backward(cache, np.ones((1, 1, 2)), depth=3)
+    sigmoid_slope = 1.0 / (1 + np.exp(-1.0)) * (1 - 1.0 / (1 + np.exp(-1.0)))  # sample 1's, at Z = 1
+    assert np.allclose(grads[2][1].ravel(), [sigmoid_slope])

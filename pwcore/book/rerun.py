@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..checks import is_number, is_whole
 from .paths import GENERATED_DIR, PACKAGE_DIR, ROOT, STORE_VARIABLE, TEMPLATES_DIR
 from .runs import OUTPUT_NAME, READ_PARAMETER, PageRun, parameters_cell, templates
 
@@ -107,10 +108,10 @@ def _of_kind(name: str, value, kind):
         return value
     if isinstance(kind, bool):
         ok = isinstance(value, bool)
-    elif isinstance(kind, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif is_whole(kind):
+        ok = is_whole(value)
     elif isinstance(kind, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = is_number(value)
         value = float(value) if ok else value
     elif isinstance(kind, (list, tuple)):
         ok = isinstance(value, (list, tuple))
@@ -122,7 +123,7 @@ def _of_kind(name: str, value, kind):
 
 
 def _kind_name(kind) -> str:
-    if isinstance(kind, int) and not isinstance(kind, bool):
+    if is_whole(kind):
         return "whole number"
     return {float: "number", str: "string", list: "list", tuple: "list", dict: "dict"}.get(type(kind),
                                                                                          type(kind).__name__)
