@@ -270,7 +270,11 @@ def test_the_margins_summary_spans_counts_per_dtype_and_names_the_closest_call()
                                                  "pw_above": None if pw is None else 5e-4}
     margins = [row("float64", 0.1, 195, 140, 1e-4), row("float64", 0.2, 195, 139, 3.6e-7),
                row("float32", 0.1, 195, 140, 1e-4), row("float32", 0.2, 196, None, None)]
-    values = pages.margins_summary(margins)
+    values = pages.margins_summary(margins, page_rate=0.2, paper_pw=139)
+    assert values["robust_pw_paper_rates"] == "at 1 of the 2 rates in float64, from 0.2 to 0.2"
+    assert values["robust_at_page"] == ("at the experiment page's rate, 0.2 in float64, GD takes 195 and PW 139, "
+                                        "PW's loss 3.6e-07 below the target when it stops")
+    assert "robust_at_page" not in pages.margins_summary(margins, page_rate=0.3)
     assert values["robust_gd_counts"] == "195 in float64, 195-196 in float32"
     assert values["robust_pw_counts"] == "139-140 in float64, 140 (1 missed) in float32"
     assert values["robust_closest"] == ("3.6e-07 below the target, PW's loss at the check that stopped it "

@@ -149,11 +149,26 @@ def status_legend(rows: list) -> str:
     return "Status: " + "; ".join(f"*{status}*: {STATUS_MEANINGS.get(status, status)}" for status in shown) + "."
 
 
-def margins_summary(margins: list) -> dict:
+def margins_summary(margins: list, page_rate: float | None = None, paper_pw: int | None = None) -> dict:
     """What a calibration page glues of :func:`pwcore.robustness.count_margins`: per optimizer ``k`` (gd,
     pw) its counts over the interval in each dtype, ``robust_k_counts`` ("139-140 in float64, 139 in
-    float32"), and the closest call, ``robust_closest`` (the smallest margin of any count, where it was)."""
+    float32"), and the closest call, ``robust_closest`` (the smallest margin of any count, where it was);
+    with ``paper_pw``, ``robust_pw_paper_rates`` (at how many of the float64 rates PW takes the paper's
+    count, and from which to which); with ``page_rate`` (the rate the experiment page runs at, in float64),
+    ``robust_at_page`` (the counts there and PW's margin below the target)."""
     values = {}
+    exact = [m for m in margins if m["dtype"] == "float64"]
+    if paper_pw is not None:
+        hits = [m["learning_rate"] for m in exact if m["pw_epochs"] == paper_pw]
+        values["robust_pw_paper_rates"] = (f"at {len(hits)} of the {len(exact)} rates in float64"
+                                           + (f", from {min(hits):.6g} to {max(hits):.6g}" if hits else ""))
+    at_page = [m for m in exact if page_rate is not None and math.isclose(m["learning_rate"], page_rate, rel_tol=1e-12)]
+    if at_page:
+        m = at_page[0]
+        values["robust_at_page"] = (f"at the experiment page's rate, {page_rate:.6g} in float64, GD takes "
+                                    f"{_span([m['gd_epochs']])} and PW {_span([m['pw_epochs']])}"
+                                    + ("" if m["pw_below"] is None else
+                                       f", PW's loss {m['pw_below']:.2g} below the target when it stops"))
     for k in ("gd", "pw"):
         spans = []
         for dtype in dict.fromkeys(m["dtype"] for m in margins):
