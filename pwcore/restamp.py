@@ -12,7 +12,9 @@ records the old code). If the change alters no number, :func:`restamp` shows it 
 the recomputation of the rest: it recomputes entries, cheapest first, until every code path the stale
 entries take is taken once (function, task, dtype, loss reading, full batch or mini-batch, optimizer:
 :func:`code_paths`), and only if every one agrees does it re-stamp every stale entry: the same result under the key of the code now, its
-``made`` saying ``re-stamped``, from which key, when, and on which sample. Nothing is re-stamped silently::
+``made`` saying ``re-stamped``, from which key, when, and on which sample. Nothing is re-stamped silently. The sample runs cheapest first,
+so that a disagreement shows early; each agreement is kept in the store's folder (:data:`PROGRESS`, for the
+code it was shown under), so that a re-stamp interrupted after hours of computation resumes where it stopped::
 
     python -m pwcore.restamp [--root results] [--stacks .stacks] [--dry-run]
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import json
 import math
 import sys
 import time
@@ -40,6 +43,7 @@ RTOL = 1e-8  # floats of a recomputed result against the stored one (tests/toler
 CONFIG_CLASS = "pwcore.experiments.ExperimentConfig"
 DATASET_CLASS = "pwcore.data.datasets.Dataset"
 QUIET = lambda line: None
+PROGRESS = ".restamp-progress.json"  # in the store's folder, while a re-stamp is under way
 
 
 def function_of(entry: dict):
@@ -159,7 +163,42 @@ def sample(entries: dict) -> list:
         if paths - covered:
             chosen.append(path)
             covered |= paths
-    return sorted(chosen)
+    return chosen
+
+
+def restamped_key(entry: dict) -> tuple[str, dict]:
+    """The key an entry would have if the code now had computed it, and that code's hashes."""
+    code = code_hashes(function_of(entry))
+    return sha256(canonical({"function": entry["function"], "arguments": entry["arguments"], "code": code})), code
+
+
+class Progress:
+    """The sample's agreements so far, kept in ``path`` so that an interrupted re-stamp loses none of them.
+
+    An agreement counts only for the code it was shown under: it is recorded by the entry's key and the key
+    the code of the time gives it, so a later change to that code makes it recompute.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.agreements = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def agreed(self, from_key: str, to_key: str) -> bool:
+        return self.agreements.get(from_key, {}).get("to_key") == to_key
+
+    def said(self, from_key: str) -> str:
+        record = self.agreements[from_key]
+        return f"{record['seconds']:.0f} s on {record['when']}"
+
+    def record(self, from_key: str, to_key: str, seconds: float) -> None:
+        self.agreements[from_key] = {"to_key": to_key, "seconds": round(seconds, 3),
+                                     "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine()}
+        partial = self.path.with_name(self.path.name + ".tmp")
+        partial.write_text(json.dumps(self.agreements, indent=1, sort_keys=True))
+        partial.replace(self.path)
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
@@ -189,12 +228,21 @@ def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
         return False
     from .resume import Resumable
     executor = None if stacks is None else Resumable(stacks)
+    progress = Progress(Path(root) / PROGRESS)
     disagreements = []
     for path in chosen:
+        entry, (key, _) = code_only[path], restamped_key(code_only[path])
+        if progress.agreed(entry["key"], key):
+            log(f"  {path.name[:12]} ({entry['function']}): agreed in an earlier, interrupted run "
+                f"({progress.said(entry['key'])}): not recomputed")
+            continue
         started = time.perf_counter()
-        found = differences(code_only[path]["result"], recompute(code_only[path], executor))
-        log(f"  {path.name[:12]} ({code_only[path]['function']}): "
-            f"{'agrees' if not found else f'{len(found)} difference(s)'} in {time.perf_counter() - started:.0f} s")
+        found = differences(entry["result"], recompute(entry, executor))
+        seconds = time.perf_counter() - started
+        log(f"  {path.name[:12]} ({entry['function']}): "
+            f"{'agrees' if not found else f'{len(found)} difference(s)'} in {seconds:.0f} s")
+        if not found:
+            progress.record(entry["key"], key, seconds)
         disagreements += [f"{path}: {line}" for line in found]
     if disagreements or others:
         for line in disagreements[:20]:
@@ -203,8 +251,7 @@ def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
         return False
     when, keys = time.strftime("%Y-%m-%dT%H:%M:%S%z"), [code_only[path]["key"] for path in chosen]
     for path, entry in code_only.items():
-        code = code_hashes(function_of(entry))
-        key = sha256(canonical({"function": entry["function"], "arguments": entry["arguments"], "code": code}))
+        key, code = restamped_key(entry)
         made = {"how": "re-stamped", "when": when, "from_key": entry["key"], "computed": entry["made"],
                 "sample": keys, "sample_machine": machine()}
         if executor is not None:
@@ -215,6 +262,7 @@ def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
         path.unlink()
     read = "" if executor is None else (f" ({executor.read} of its stacks read back, {executor.trained} trained; "
                                         f"results whose function takes no executor recomputed in full)")
+    progress.forget()
     log(f"re-stamped {len(code_only)} stored result(s) on a sample of {len(chosen)}{read}")
     return True
 

@@ -283,6 +283,48 @@ def test_a_refactor_above_training_is_re_stamped_on_stacks_read_back(tmp_path, s
 
 
 @pytest.mark.slow
+def test_an_interrupted_re_stamp_resumes_without_recomputing_what_agreed(tmp_path, shared_data, monkeypatch):
+    from pwcore import restamp
+    from pwcore.experiments import load_data
+    monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
+    for dtype in ("float64", "float32"):  # two code paths, so a sample of two
+        base = ExperimentConfig.paper("cat", target=0.6, max_epochs=40, dtype=dtype)
+        Store(tmp_path, log=QUIET).compute(study.seed_study, load_data(base), base, [1], ignore=("log",), log=QUIET)
+    olds = [_stale_by_code(path)["key"] for path in (tmp_path / "pwcore.study.seed_study").glob("*.json")]
+    recomputed, recompute = [], restamp.recompute
+
+    def interrupted_after_one(entry, executor=None):
+        if recomputed:
+            raise KeyboardInterrupt
+        recomputed.append(entry["key"])
+        return recompute(entry, executor)
+
+    monkeypatch.setattr(restamp, "recompute", interrupted_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        restamp.restamp(tmp_path, log=QUIET)
+    assert len(store.stale_entries(tmp_path)) == 2 and (tmp_path / restamp.PROGRESS).exists()
+
+    def counting(entry, executor=None):
+        recomputed.append(entry["key"])
+        return recompute(entry, executor)
+
+    monkeypatch.setattr(restamp, "recompute", counting)
+    lines = []
+    assert restamp.restamp(tmp_path, log=lines.append)
+    assert sorted(recomputed) == sorted(olds) and len(recomputed) == 2  # the first once, the second once
+    assert "agreed in an earlier, interrupted run" in lines[1] and recomputed[0][:12] in lines[1]
+    assert store.stale_entries(tmp_path) == {} and not (tmp_path / restamp.PROGRESS).exists()
+
+
+def test_an_agreement_counts_only_for_the_code_it_was_shown_under(tmp_path):
+    from pwcore.restamp import Progress
+    Progress(tmp_path / "progress.json").record("old", "new", 12.5)
+    kept = Progress(tmp_path / "progress.json")
+    assert kept.agreed("old", "new") and not kept.agreed("old", "newer") and not kept.agreed("other", "new")
+    assert kept.said("old").startswith("12 s on ")
+
+
+@pytest.mark.slow
 def test_a_sample_that_disagrees_re_stamps_nothing(tmp_path, shared_data, monkeypatch):
     from pwcore import restamp
     from pwcore.experiments import load_data
