@@ -27,7 +27,11 @@ PAPER_RESULTS = {
     "cifar10": {"target": 3.23, "gd_epochs": 121, "gd_seconds": 462, "pw_epochs": 97, "pw_seconds": 359},
     "mnist": {"target": 3.248, "gd_epochs": 195, "gd_seconds": 282, "pw_epochs": 139, "pw_seconds": 227},
 }
-AM_INPUTS = ("sigmoid", "cosine")  # what AM-softmax is applied to (design.md open question 6)
+# What AM-softmax is applied to: the paper's sigmoid outputs or a cosine layer's (design.md open question 6),
+# or the last layer's logits (no activation), on which AM-softmax with SOFTMAX's scale and margin is the
+# standard softmax cross-entropy.
+AM_INPUTS = ("sigmoid", "cosine", "logits")
+SOFTMAX = {"am_input": "logits", "s": 1.0, "margin": 0.0}  # ExperimentConfig.with_overrides({"loss": SOFTMAX})
 
 
 def paper_seconds_per_epoch_ratio(dataset: str) -> float:
@@ -110,13 +114,15 @@ def build(config: ExperimentConfig, n_features: int, n_classes: int):
     Returns
     -------
     net : Network
-        ``n_features -> hidden... -> outputs``, ReLU hidden layers, sigmoid (or cosine) output.
+        ``n_features -> hidden... -> outputs``, ReLU hidden layers, a sigmoid output (or, on multi-class
+        data, a cosine output or the logits themselves, by ``config.am_input``).
     loss : callable
     """
     binary = n_classes == 2
     cosine = not binary and config.am_input == "cosine"
+    logits = not binary and config.am_input == "logits"
     sizes = [n_features, *config.hidden, 1 if binary else n_classes]
-    activations = ["relu"] * len(config.hidden) + ["identity" if cosine else "sigmoid"]
+    activations = ["relu"] * len(config.hidden) + ["identity" if cosine or logits else "sigmoid"]
     net = Network.initialize(sizes, activations, config.init, config.seed, config.stream,
                              "cosine" if cosine else "dense", config.dtype)
     loss = make_loss("bce" if binary else "am_softmax", n_classes, config.s, config.margin)

@@ -1,5 +1,6 @@
-"""What a training run produced and when it stops: its :class:`History`, the :class:`Progress` reported
-while it trains, and the stopping predicate (:func:`below_target`) under the two stopping rules."""
+"""What a training run produced and when it stops: its :class:`History` (with :class:`HeldOut`, its
+held-out accuracy, when it was watched), the :class:`Progress` reported while it trains, and the stopping
+predicate (:func:`below_target`) under the two stopping rules."""
 from __future__ import annotations
 
 import math
@@ -8,6 +9,30 @@ from dataclasses import dataclass, field
 import numpy as np
 
 STOP_RULES = ("epoch", "evaluation")
+
+
+@dataclass
+class HeldOut:
+    """A run's accuracy on held-out data, epoch by epoch, and where it reached each of its targets.
+
+    Attributes
+    ----------
+    accuracy_target : float or None
+        The run stops once its held-out accuracy is at least this (and its loss below its loss target, if
+        it has one); None: the accuracy is watched, not a target.
+    epoch_accuracy : ndarray, shape (epochs_completed + 1,)
+        ``epoch_accuracy[k]``: the held-out accuracy after ``k`` complete epochs (when ``epoch_loss[k]``
+        was evaluated).
+    loss_hit : tuple of (int, int) or None
+        (epoch, sub-step) of the first evaluation below the loss target, 1-based, as ``stopped_at``.
+    accuracy_hit : int or None
+        Complete epochs after which the accuracy first reached ``accuracy_target``.
+    """
+
+    accuracy_target: float | None = None
+    epoch_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    loss_hit: tuple | None = None
+    accuracy_hit: int | None = None
 
 
 @dataclass
@@ -44,6 +69,8 @@ class History:
         Matrix-product FLOPs of the whole run.
     stack_size : int
         Runs in the stack this run started in (1: trained alone).
+    held_out : HeldOut or None
+        Its held-out accuracy, when the run was given held-out data (:class:`pwcore.training.Run`).
     """
 
     optimizer: str
@@ -67,6 +94,7 @@ class History:
     flops: int = 0
     substeps_per_epoch: int = 1
     stack_size: int = 1
+    held_out: HeldOut | None = None
 
     @property
     def epochs_elapsed(self) -> float:
@@ -80,6 +108,20 @@ class History:
     def eval_positions(self) -> np.ndarray:
         """Each evaluation's position in (fractional) epochs, shape ``(n_evaluations,)``."""
         return fractional_epochs(self.eval_epoch, self.eval_substep, self.substeps_per_epoch)
+
+    def epochs_to_loss_target(self) -> float:
+        """Fractional epochs (:attr:`epochs_elapsed`'s convention) to the first loss below the target; NaN if
+        none was."""
+        hit = self.stopped_at if self.held_out is None else self.held_out.loss_hit
+        if hit is None or (self.held_out is None and self.status != "target"):
+            return math.nan
+        return fractional_epochs(*hit, self.substeps_per_epoch)
+
+    def epochs_to_accuracy_target(self) -> float:
+        """Complete epochs after which the held-out accuracy first reached its target; NaN if it did not."""
+        if self.held_out is None or self.held_out.accuracy_hit is None:
+            return math.nan
+        return float(self.held_out.accuracy_hit)
 
     @property
     def diverged(self) -> bool:

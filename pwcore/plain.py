@@ -11,17 +11,25 @@ import dataclasses
 
 from . import study
 from .experiments import ExperimentConfig, ExperimentResult, run_experiment
-from .history import History
+from .history import HeldOut, History
 
 
 def history_values(history: History) -> dict:
-    """A history's fields: arrays stay arrays, ``stopped_at`` and the update log's entries stay tuples."""
-    return dataclasses.asdict(history)
+    """A history's fields: arrays stay arrays, ``stopped_at`` and the update log's entries stay tuples.
+
+    ``held_out`` is left out when the run watched no held-out data, so that such a history reads as one
+    stored before runs could watch it (and the entries that hold them stay comparable, :mod:`pwcore.restamp`).
+    """
+    values = dataclasses.asdict(history)
+    if history.held_out is None:
+        del values["held_out"]
+    return values
 
 
 def history_from(values: dict) -> History:
     """The history whose fields are ``values`` (as :func:`history_values` gave them)."""
-    return History(**values)
+    held_out = values.get("held_out")
+    return History(**{**values, "held_out": None if held_out is None else HeldOut(**held_out)})
 
 
 def histories_from(values: dict) -> dict:

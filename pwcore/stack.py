@@ -10,7 +10,8 @@ import numpy as np
 
 from .accounting import Tally
 from .batch import Batch
-from .history import History, Progress, below_target
+from .history import HeldOut, History, Progress, below_target
+from .metrics import accuracy
 from .minibatch import run_minibatch_epoch
 from .network import Network
 from .optimizers import run_epoch
@@ -36,7 +37,7 @@ class Stack:
         self.rates = np.array([run.optimizer.rates(L) for run in runs], float).astype(self.net.dtype)
         self.rule = runs[0].optimizer.rule
         self.rule_state = self.rule.new_state(self.net)
-        self.X, self.y, self.minibatch = X, y, runs[0].minibatch
+        self.X, self.y, self.minibatch, self.held_out = X, y, runs[0].minibatch, runs[0].held_out
         self.shuffle = np.random.default_rng(runs[0].shuffle_seed) if self.minibatch else None
         substeps = 1 if self.minibatch else len(runs[0].optimizer.depths(L))  # loss evaluations per epoch
         self.recorders = [Recorder(run, substeps, len(runs)) for run in runs]
@@ -51,9 +52,14 @@ class Stack:
         """Record every run's loss and let the finished runs leave; True while some run goes on."""
         now = time.perf_counter()
         self.seconds += (now - self._clock) / len(self.runs)  # this stretch, shared by the runs in the stack
+        accuracies = [None] * len(self.runs)
+        if self.held_out is not None and substep == 1:
+            accuracies = np.atleast_1d(accuracy(self.net, *self.held_out))
+            now = time.perf_counter()  # the accuracy's time is not the runs'
         self._clock = now
         done = [j for j, recorder in enumerate(self.recorders)
-                if recorder.observe(float(losses[j]), substep, self.epoch, self.seconds, self.batch.tally)]
+                if recorder.observe(float(losses[j]), substep, self.epoch, self.seconds, self.batch.tally,
+                                    accuracies[j])]
         if done:
             self._leave(done)
         return bool(self.runs)
@@ -105,6 +111,10 @@ class Recorder:
         self.run, self.rows, self.epoch_loss, self.ended = run, [], [], False
         self.history = History(run.optimizer.name, None if run.target is None else float(run.target), run.stop_rule,
                                substeps_per_epoch=substeps_per_epoch, stack_size=stack_size)
+        if run.held_out is not None:
+            target = run.accuracy_target
+            self.history.held_out = HeldOut(None if target is None else float(target))
+            self.epoch_accuracy = []
 
     @property
     def last_loss(self) -> float:
@@ -118,18 +128,25 @@ class Recorder:
                             tuple(h.updates_per_layer.tolist()))
         return Progress(index, h.optimizer, None, epochs, self.last_loss, tuple(tally.updates.tolist()))
 
-    def observe(self, value: float, substep: int, epoch: int, seconds: float, tally: Tally) -> bool:
-        """Record one evaluation; True if the run ends here (and its history is then complete)."""
+    def observe(self, value: float, substep: int, epoch: int, seconds: float, tally: Tally,
+                held_out_accuracy: float | None = None) -> bool:
+        """Record one evaluation (and, at an epoch's start, the held-out accuracy when the run watches it);
+        True if the run ends here (and its history is then complete)."""
         self.rows.append((epoch, substep, value, seconds, tally.flops, tally.layer_updates))
         if substep == 1:
             self.epoch_loss.append(value)
+            if held_out_accuracy is not None:
+                self.epoch_accuracy.append(float(held_out_accuracy))
         epochs_run = epoch - 1 if substep == 1 else epoch
         where = f"epoch {epoch}" + ("" if substep == 1 else f", sub-step {substep}")
         run = self.run
         if not math.isfinite(value):
             self._stop("diverged", epochs_run, (epoch, substep),
                        f"diverged at {where}: the loss is {value}; lower the learning rate")
-        elif below_target(value, run.target, run.stop_rule, substep):
+        elif self.history.held_out is not None and self._reached_both(value, substep, epoch, held_out_accuracy):
+            self._stop("target", epochs_run, (epoch, substep), f"reached its targets at {where}: "
+                       f"{self._hits_said()} ({epoch - 1} epochs completed)")
+        elif self.history.held_out is None and below_target(value, run.target, run.stop_rule, substep):
             self._stop("target", epochs_run, (epoch, substep),
                        f"reached loss {value:.6g} < {run.target:g} at {where} ({epoch - 1} epochs completed)")
         elif substep == 1 and epoch > run.max_epochs:  # the loss after the last epoch
@@ -139,6 +156,27 @@ class Recorder:
             return False
         self._finish(seconds, tally)
         return True
+
+    def _reached_both(self, value: float, substep: int, epoch: int, held_out_accuracy) -> bool:
+        """Note the first hit of each target the run has; True once it has reached all (and has one)."""
+        run, held_out = self.run, self.history.held_out
+        if held_out.loss_hit is None and below_target(value, run.target, run.stop_rule, substep):
+            held_out.loss_hit = (epoch, substep)
+        if (held_out.accuracy_hit is None and held_out_accuracy is not None and run.accuracy_target is not None
+                and held_out_accuracy >= run.accuracy_target):
+            held_out.accuracy_hit = epoch - 1
+        wanted = [hit for hit, target in ((held_out.loss_hit, run.target), (held_out.accuracy_hit,
+                                                                            run.accuracy_target)) if target is not None]
+        return bool(wanted) and all(hit is not None for hit in wanted)
+
+    def _hits_said(self) -> str:
+        run, held_out = self.run, self.history.held_out
+        said = []
+        if run.target is not None:
+            said.append(f"loss < {run.target:g} at epoch {held_out.loss_hit[0]}, sub-step {held_out.loss_hit[1]}")
+        if run.accuracy_target is not None:
+            said.append(f"held-out accuracy >= {run.accuracy_target:g} after {held_out.accuracy_hit} epochs")
+        return " and ".join(said)
 
     def _stop(self, status, epochs_run, stopped_at, message) -> None:
         h = self.history
@@ -154,6 +192,8 @@ class Recorder:
         h.epoch_loss = np.array(self.epoch_loss, float)
         h.updates_per_layer, h.update_log = tally.updates.copy(), list(tally.log)
         h.seconds, h.flops = seconds, tally.flops
+        if h.held_out is not None:
+            h.held_out.epoch_accuracy = np.array(self.epoch_accuracy, float)
         self.ended = True
 
 

@@ -47,6 +47,12 @@ class Run:
         Samples per mini-batch (:mod:`pwcore.minibatch`); default None, the full batch.
     shuffle_seed : int
         Seeds the order of the samples of a mini-batch run (shared by the runs of a stack).
+    held_out : tuple of (ndarray, ndarray), optional
+        ``(X, y)`` of held-out samples, shapes ``(n_0, m')`` and ``(m',)``: the run's accuracy on them is
+        recorded after every complete epoch (:class:`~pwcore.history.HeldOut`; its time is not the run's).
+    accuracy_target : float, optional
+        Stop once the held-out accuracy is at least this (checked after each complete epoch). With a
+        ``target`` too, the run stops once it has reached both.
     """
 
     net: Network
@@ -57,9 +63,12 @@ class Run:
     stop_rule: str = "epoch"
     minibatch: int | None = None
     shuffle_seed: int = 0
+    held_out: tuple | None = None
+    accuracy_target: float | None = None
 
     def __post_init__(self):
         _check_train_arguments(self.target, self.max_epochs, self.stop_rule)
+        _check_held_out(self.held_out, self.accuracy_target, self.net)
         check_minibatch(self.minibatch, self.optimizer.algorithm2)
         if self.net.n_runs != 1:
             raise ValueError(f"a Run trains one network, got a stack of {self.net.n_runs}: "
@@ -75,7 +84,8 @@ class Run:
         net = self.net
         return (type(self.optimizer), self.optimizer.rule.key(), type(self.loss), getattr(self.loss, "n_outputs", None),
                 tuple(net.sizes), tuple(net.activation_names), net.output_layer, net.dtype.name,
-                self.minibatch, self.shuffle_seed if self.minibatch else None)
+                self.minibatch, self.shuffle_seed if self.minibatch else None,
+                None if self.held_out is None else tuple(id(array) for array in self.held_out))
 
 
 def train(net: Network, X: np.ndarray, y: np.ndarray, loss, optimizer, target=None,
@@ -187,6 +197,22 @@ def _check_train_arguments(target, max_epochs, stop_rule):
         raise ValueError(f"max_epochs must be a positive integer, got {max_epochs!r}")
     if target is not None and (not is_number(target) or not np.isfinite(target)):
         raise ValueError(f"target must be a finite number or None, got {target!r}")
+
+
+def _check_held_out(held_out, accuracy_target, net: Network) -> None:
+    if accuracy_target is not None and not (is_number(accuracy_target) and 0 < accuracy_target <= 1):
+        raise ValueError(f"accuracy_target must be a fraction in (0, 1] or None, got {accuracy_target!r}")
+    if held_out is None:
+        if accuracy_target is not None:
+            raise ValueError("an accuracy_target needs held_out=(X, y), the samples the accuracy is measured on")
+        return
+    if not isinstance(held_out, tuple) or len(held_out) != 2:
+        raise ValueError("held_out must be a pair (X, y) of held-out inputs and labels")
+    X, y = held_out
+    if np.ndim(X) != 2 or X.shape[0] != net.sizes[0] or np.shape(y) != (X.shape[1],):
+        raise ValueError(f"held_out must be X of shape ({net.sizes[0]}, m') and y of shape (m',), one sample per "
+                         f"column as the training data; got {np.shape(X)} and {np.shape(y)}")
+    _check_finite(X, y)
 
 
 def check_minibatch(minibatch, algorithm2: str = "prose") -> None:
