@@ -1,0 +1,54 @@
+"""The targets of Beyond the paper's second edition: what the best-tuned baseline reaches in half its budget."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from pwcore import practice
+from pwcore.experiments import ExperimentConfig
+from pwcore.study import optimizer_run
+from pwcore.training import train_runs
+from test_study import small_cat
+
+QUIET = lambda line: None
+RATES, SEEDS, BUDGET = [0.05, 0.5, 5.0], [1, 2, 3], 8
+
+
+def small_base():
+    return ExperimentConfig(dataset="cat", learning_rate=0.1, hidden=(5, 3), init="glorot", stream="generator")
+
+
+def test_the_targets_are_the_best_tuned_baseline_s_medians_after_half_its_budget():
+    data = small_cat(m=60)
+    pilot = practice.pilot_targets(data, small_base(), RATES, SEEDS, BUDGET, log=QUIET)
+    curves = pilot["curves"]
+    assert len(curves) == len(RATES) * len(SEEDS) and pilot["half"] == BUDGET // 2
+
+    def median(rate, field, epochs):
+        return np.median([c[field][epochs] for c in curves if c["learning_rate"] == rate])
+
+    finals = {rate: median(rate, "epoch_loss", BUDGET) for rate in RATES}
+    assert pilot["best_rate"] == min(finals, key=finals.get) and len(set(finals.values())) == len(RATES)
+    assert pilot["loss_target"] == median(pilot["best_rate"], "epoch_loss", BUDGET // 2)
+    assert pilot["accuracy_target"] == median(pilot["best_rate"], "epoch_accuracy", BUDGET // 2)
+
+
+def test_a_pilot_curve_is_the_loss_of_a_run_trained_that_many_epochs_alone():
+    data = small_cat(m=60)
+    pilot = practice.pilot_targets(data, small_base(), RATES[:2], SEEDS[:2], 4, log=QUIET)
+    curve = pilot["curves"][1]
+    config = replace(small_base(), learning_rate=curve["learning_rate"], seed=curve["seed"], target=None,
+                     max_epochs=2)
+    alone = train_runs([optimizer_run(config, data, "gd")], data.X_train, data.y_train)[0]
+    np.testing.assert_allclose(curve["epoch_loss"][:3], alone.epoch_loss, rtol=1e-12)  # a stack may round apart
+
+
+@pytest.mark.parametrize("budget", [1, 2.5, True, "8"])
+def test_a_budget_that_is_not_a_whole_number_of_epochs_is_refused(budget):
+    with pytest.raises(ValueError, match="budget must be a whole number of epochs, at least 2"):
+        practice.pilot_targets(small_cat(), small_base(), RATES, SEEDS, budget, log=QUIET)
+
+
+def test_a_baseline_that_diverges_at_every_rate_is_refused_with_the_fix():
+    with pytest.raises(ValueError, match="diverged at every rate for the median seed: lower the learning rates"):
+        practice.pilot_targets(small_cat(), small_base(), [1e6, 1e7], SEEDS, 4, log=QUIET)
