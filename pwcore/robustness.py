@@ -16,11 +16,10 @@ import numpy as np
 
 from .calibration import COMBINATION_FIELDS
 from .checks import is_whole
+from .dtypes import DTYPES
 from .experiments import PAPER_RESULTS, ExperimentConfig, config_run, load_data
 from .history import below_target
 from .training import train_runs
-
-DTYPES = ("float64", "float32")
 
 
 def count_margins(base: ExperimentConfig, row: dict, n_points: int = 9, dtypes=DTYPES, log=print,
