@@ -229,9 +229,10 @@ def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
     from .resume import Resumable
     executor = None if stacks is None else Resumable(stacks)
     progress = Progress(Path(root) / PROGRESS)
+    keys = {path: restamped_key(entry) for path, entry in code_only.items()}  # the code the sample runs
     disagreements = []
     for path in chosen:
-        entry, (key, _) = code_only[path], restamped_key(code_only[path])
+        entry, (key, _) = code_only[path], keys[path]
         if progress.agreed(entry["key"], key):
             log(f"  {path.name[:12]} ({entry['function']}): agreed in an earlier, interrupted run "
                 f"({progress.said(entry['key'])}): not recomputed")
@@ -249,11 +250,15 @@ def restamp(root, dry_run: bool = False, log=print, stacks=None) -> bool:
             log(line)
         log("nothing re-stamped: the change alters stored numbers, or other entries are stale; re-execute the pages")
         return False
-    when, keys = time.strftime("%Y-%m-%dT%H:%M:%S%z"), [code_only[path]["key"] for path in chosen]
+    if any(restamped_key(entry) != keys[path] for path, entry in code_only.items()):
+        log("nothing re-stamped: pwcore's code changed while the sample ran, so the sample does not vouch for "
+            "the code now; run the re-stamp again (its agreements under the code now are kept)")
+        return False
+    when, sample_keys = time.strftime("%Y-%m-%dT%H:%M:%S%z"), [code_only[path]["key"] for path in chosen]
     for path, entry in code_only.items():
-        key, code = restamped_key(entry)
+        key, code = keys[path]
         made = {"how": "re-stamped", "when": when, "from_key": entry["key"], "computed": entry["made"],
-                "sample": keys, "sample_machine": machine()}
+                "sample": sample_keys, "sample_machine": machine()}
         if executor is not None:
             full = [code_only[path]["key"] for path in chosen if not _takes_executor(function_of(code_only[path]))]
             made["sample_stacks"] = {"folder": str(stacks), "read": executor.read, "trained": executor.trained,

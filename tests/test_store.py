@@ -316,6 +316,32 @@ def test_an_interrupted_re_stamp_resumes_without_recomputing_what_agreed(tmp_pat
     assert store.stale_entries(tmp_path) == {} and not (tmp_path / restamp.PROGRESS).exists()
 
 
+@pytest.mark.slow
+def test_a_sample_run_under_code_that_changed_meanwhile_re_stamps_nothing(tmp_path, shared_data, monkeypatch):
+    from pwcore import restamp
+    from pwcore.experiments import load_data
+    monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
+    base = ExperimentConfig.paper("cat", target=0.6, max_epochs=40)
+    Store(tmp_path, log=QUIET).compute(study.seed_study, load_data(base), base, [1], ignore=("log",), log=QUIET)
+    (path,) = (tmp_path / "pwcore.study.seed_study").glob("*.json")
+    _stale_by_code(path)
+    recompute, code_hashes = restamp.recompute, restamp.code_hashes
+    edited = []
+
+    def recompute_then_edit(entry, executor=None):
+        result = recompute(entry, executor)
+        edited.append(True)  # as if a file of pwcore were saved while the sample ran
+        return result
+
+    monkeypatch.setattr(restamp, "recompute", recompute_then_edit)
+    monkeypatch.setattr(restamp, "code_hashes", lambda f: {**code_hashes(f), **({"study.py": "1" * 64} if edited else {})})
+    before = sorted(p.name for p in path.parent.iterdir())
+    lines = []
+    assert not restamp.restamp(tmp_path, log=lines.append)
+    assert "pwcore's code changed while the sample ran" in lines[-1]
+    assert sorted(p.name for p in path.parent.iterdir()) == before
+
+
 def test_an_agreement_counts_only_for_the_code_it_was_shown_under(tmp_path):
     from pwcore.restamp import Progress
     Progress(tmp_path / "progress.json").record("old", "new", 12.5)
