@@ -12,6 +12,12 @@ The baseline is tuned on the same grid and seeds as the optimizers it is then co
 is the one with the lowest median training loss after the whole budget. So the targets are reached, by
 construction, by the baseline in about half its budget, and each optimizer has the budget to show whether
 it is faster.
+
+:func:`sweep_to_targets` then tunes every optimizer by :mod:`pwcore.tuning`'s rule, each run stopping once
+it has reached both targets (or its epochs run out), and :func:`target_view` reads the epochs and seconds
+to either target from the same runs, in the form of :func:`pwcore.study.rate_sweep`'s rows, so that the
+study's summaries and paired ratios read them alike. The loss is checked once per epoch, where the accuracy
+is measured: the accuracy at the loss target is the accuracy of the weights that reached it.
 """
 from __future__ import annotations
 
@@ -21,8 +27,11 @@ from dataclasses import replace
 import numpy as np
 
 from .experiments import ExperimentConfig
-from .study import _check_grid, _check_optimizers, _check_seeds, optimizer_run
+from .study import SWEPT, _check_grid, _check_optimizers, _check_seeds, optimizer_run, seconds_per_epoch, sweep_summary
 from .training import Run, train_runs
+from .tuning import check_extensions, run_row, tuned_rounds
+
+TARGETS = ("loss", "accuracy")  # the two targets, as target_view names them
 
 
 def watched_run(config: ExperimentConfig, data, name: str, accuracy_target: float | None = None) -> Run:
@@ -94,3 +103,80 @@ def _median_at(curves: list, rate: float, epochs: int, field: str) -> float:
     values = [c[field][epochs] if c[field].size > epochs and math.isfinite(c[field][epochs]) else worst
               for c in curves if c["learning_rate"] == rate]
     return float(np.median(values))
+
+
+def sweep_to_targets(data, base: ExperimentConfig, learning_rates, seeds, loss_target: float, accuracy_target: float,
+                     optimizers=SWEPT, max_extensions: int = 6, log=print, executor=None) -> tuple:
+    """Every optimizer at every rate and seed until it has reached both targets, its rates extended by
+    :mod:`pwcore.tuning`'s rule on reaching both.
+
+    Parameters
+    ----------
+    data : pwcore.data.Dataset
+        With a test set (the accuracy target is held-out accuracy).
+    base : ExperimentConfig
+        Everything but the learning rate and the seed; ``max_epochs`` is each run's budget. Its target and
+        stopping rule are replaced: ``loss_target``, checked once per epoch.
+    learning_rates, seeds, optimizers, max_extensions
+        As :func:`pwcore.tuning.tuned_sweep`.
+    loss_target, accuracy_target : float
+        A training loss and a held-out accuracy (a fraction), e.g. :func:`pilot_targets`'.
+
+    Returns
+    -------
+    rows : list of dict
+        One per optimizer, rate and seed: :func:`pwcore.tuning.run_row`'s fields (for reaching both), with
+        ``seconds_per_epoch`` (the optimizer's timing, :func:`pwcore.study.seconds_per_epoch`),
+        ``loss_elapsed`` and ``accuracy_epochs`` (epochs to each target, NaN if missed), and
+        ``accuracy_at_loss_target`` (None if missed) and ``final_accuracy``.
+    summary : dict
+        ``{target: [one pwcore.study.sweep_summary per optimizer]}`` for each of :data:`TARGETS`, from
+        :func:`target_view`.
+    """
+    seeds, grid = _check_seeds(seeds), _check_grid(learning_rates)
+    check_extensions(max_extensions)
+    optimizers = _check_optimizers(optimizers)
+    if not 0 < accuracy_target <= 1:
+        raise ValueError(f"accuracy_target must be a fraction in (0, 1], got {accuracy_target!r}")
+    config = replace(base, target=float(loss_target), stop_rule="epoch")
+    cost = seconds_per_epoch(config, data, optimizers)
+
+    def train(jobs):
+        runs = [watched_run(replace(config, learning_rate=rate, seed=seed), data, name, accuracy_target)
+                for name, rate, seed in jobs]
+        histories = train_runs(runs, data.X_train, data.y_train, log=log, executor=executor)
+        return [target_row(h, cost[name]) for (name, _, _), h in zip(jobs, histories)]
+
+    rows, extensions, capped = tuned_rounds(train, grid, seeds, optimizers, max_extensions, log)
+    return rows, {target: [sweep_summary(target_view(rows, target), name, extensions[name], name in capped)
+                           for name in optimizers] for target in TARGETS}
+
+
+def target_row(history, seconds: float) -> dict:
+    """A row of :func:`sweep_to_targets`: ``history``'s run toward both targets, ``seconds`` its optimizer's
+    seconds per epoch."""
+    accuracy = history.held_out.epoch_accuracy
+    loss_elapsed = history.epochs_to_loss_target()
+    at_loss = accuracy[int(loss_elapsed)] if math.isfinite(loss_elapsed) else None
+    return {**run_row(history, seconds), "seconds_per_epoch": seconds, "loss_elapsed": loss_elapsed,
+            "accuracy_epochs": history.epochs_to_accuracy_target(),
+            "accuracy_at_loss_target": None if at_loss is None else float(at_loss),
+            "final_accuracy": float(accuracy[-1]) if accuracy.size else None}
+
+
+def target_view(rows: list, target: str) -> list:
+    """:func:`sweep_to_targets`' rows as :func:`pwcore.study.rate_sweep`'s for one of :data:`TARGETS`: its
+    epochs as ``elapsed`` (and whole ``epochs``), ``seconds`` from them, and ``status`` "target" where it
+    was reached (else the run's own status)."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}: choose one of {TARGETS}")
+    field = "loss_elapsed" if target == "loss" else "accuracy_epochs"
+    view = []
+    for row in rows:
+        elapsed = row[field]
+        reached = math.isfinite(elapsed)
+        view.append({**row, "status": "target" if reached else ("diverged" if row["status"] == "diverged"
+                                                                  else "max_epochs"),
+                     "elapsed": elapsed, "epochs": math.floor(elapsed) if reached else row["epochs"],
+                     "seconds": elapsed * row["seconds_per_epoch"]})
+    return view

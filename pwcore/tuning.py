@@ -59,23 +59,59 @@ def tuned_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=
         tried missed the target for the median seed (the search is bounded by a failure).
     """
     seeds, grid = _check_seeds(seeds), _check_grid(learning_rates)
-    if not is_whole(max_extensions) or max_extensions < 0:
-        raise ValueError(f"max_extensions must be a non-negative integer, got {max_extensions!r}")
+    check_extensions(max_extensions)
     optimizers = _check_optimizers(optimizers)
-    step = (grid[-1] / grid[0]) ** (1 / (len(grid) - 1))
     cost = seconds_per_epoch(base, data, optimizers)
+
+    def train(jobs):
+        runs = [optimizer_run(replace(base, learning_rate=rate, seed=seed), data, name) for name, rate, seed in jobs]
+        histories = train_runs(runs, data.X_train, data.y_train, batch_size, log=log, executor=executor)
+        return [run_row(h, cost[name]) for (name, _, _), h in zip(jobs, histories)]
+
+    rows, extensions, capped = tuned_rounds(train, grid, seeds, optimizers, max_extensions, log)
+    return rows, [{**sweep_summary(rows, name, extensions[name], name in capped),
+                   "failed_above": not math.isfinite(rate_medians(rows, name)[-1]["median_elapsed"])}
+                  for name in optimizers]
+
+
+def run_row(history, seconds_per_epoch: float) -> dict:
+    """What a sweep's row keeps of a run's :class:`~pwcore.history.History` (its seconds: fractional epochs
+    times ``seconds_per_epoch``, the optimizer's timing)."""
+    return {"status": history.status, "epochs": history.epochs_completed, "elapsed": history.epochs_elapsed,
+            "seconds": history.epochs_elapsed * seconds_per_epoch, "final_loss": history.final_loss}
+
+
+def tuned_rounds(train, grid: list, seeds: list, optimizers: tuple, max_extensions: int, log=print) -> tuple:
+    """The rounds of :func:`tuned_sweep`'s rule: train every optimizer at every pending rate and seed, then
+    extend each optimizer's rates (:func:`next_rates`) within its budget of ``max_extensions``.
+
+    Parameters
+    ----------
+    train : callable
+        ``train(jobs) -> rows``: a row (a dict with ``status`` and ``elapsed``, see :func:`run_row`) for
+        each ``(optimizer, rate, seed)`` of ``jobs``.
+    grid, seeds, optimizers, max_extensions
+        Checked already (:func:`check_extensions`).
+
+    Returns
+    -------
+    rows : list of dict
+        ``train``'s rows with ``optimizer``, ``learning_rate``, ``seed`` and ``round``, sorted by optimizer,
+        rate and seed.
+    extensions : dict
+        Rates each optimizer added.
+    capped : set
+        The optimizers for which the rule asked for an extension the budget did not allow.
+    """
+    step = (grid[-1] / grid[0]) ** (1 / (len(grid) - 1))
     pending, extensions, capped, rows = {name: grid for name in optimizers}, dict.fromkeys(optimizers, 0), set(), []
     for round_ in itertools.count():
         jobs = [(name, rate, seed) for name, rates in pending.items() for rate in rates for seed in seeds]
         if not jobs:
             break
         log(f"round {round_}: {len(jobs)} runs")
-        runs = [optimizer_run(replace(base, learning_rate=rate, seed=seed), data, name) for name, rate, seed in jobs]
-        histories = train_runs(runs, data.X_train, data.y_train, batch_size, log=log, executor=executor)
-        rows += [{"optimizer": name, "learning_rate": rate, "seed": seed, "round": round_, "status": h.status,
-                  "epochs": h.epochs_completed, "elapsed": h.epochs_elapsed,
-                  "seconds": h.epochs_elapsed * cost[name], "final_loss": h.final_loss}
-                 for (name, rate, seed), h in zip(jobs, histories)]
+        rows += [{"optimizer": name, "learning_rate": rate, "seed": seed, "round": round_, **row}
+                 for (name, rate, seed), row in zip(jobs, train(jobs))]
         pending, capped = {}, set()
         for name in optimizers:
             wanted = next_rates(rate_medians(rows, name), step)
@@ -85,9 +121,13 @@ def tuned_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=
             if allowed:
                 pending[name], extensions[name] = allowed, extensions[name] + len(allowed)
     rows.sort(key=lambda r: (optimizers.index(r["optimizer"]), r["learning_rate"], seeds.index(r["seed"])))
-    return rows, [{**sweep_summary(rows, name, extensions[name], name in capped),
-                   "failed_above": not math.isfinite(rate_medians(rows, name)[-1]["median_elapsed"])}
-                  for name in optimizers]
+    return rows, extensions, capped
+
+
+def check_extensions(max_extensions) -> None:
+    """Refuse a budget of extensions that is not a whole number of at least 0."""
+    if not is_whole(max_extensions) or max_extensions < 0:
+        raise ValueError(f"max_extensions must be a non-negative integer, got {max_extensions!r}")
 
 
 def next_rates(medians: list, step: float) -> list:

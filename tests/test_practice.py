@@ -52,3 +52,44 @@ def test_a_budget_that_is_not_a_whole_number_of_epochs_is_refused(budget):
 def test_a_baseline_that_diverges_at_every_rate_is_refused_with_the_fix():
     with pytest.raises(ValueError, match="diverged at every rate for the median seed: lower the learning rates"):
         practice.pilot_targets(small_cat(), small_base(), [1e6, 1e7], SEEDS, 4, log=QUIET)
+
+
+def sweep(data=None, optimizers=("gd", "pw"), max_extensions=1):
+    data = small_cat(m=60) if data is None else data
+    base = replace(small_base(), max_epochs=30)
+    pilot = practice.pilot_targets(data, base, RATES, SEEDS, 12, log=QUIET)
+    rows, summary = practice.sweep_to_targets(data, base, RATES, SEEDS, pilot["loss_target"],
+                                              pilot["accuracy_target"], optimizers, max_extensions, log=QUIET)
+    return data, base, pilot, rows, summary
+
+
+def test_a_run_toward_both_targets_stops_at_the_later_and_counts_each():
+    data, base, pilot, rows, summary = sweep()
+    both = [r for r in rows if r["status"] == "target"]
+    assert both and all(r["elapsed"] == max(r["loss_elapsed"], r["accuracy_epochs"]) for r in both)
+    assert any(r["loss_elapsed"] != r["accuracy_epochs"] for r in both)  # the two targets are not one
+    row = next(r for r in both if r["optimizer"] == "pw" and r["loss_elapsed"] > 0)
+    config = replace(base, learning_rate=row["learning_rate"], seed=row["seed"], target=pilot["loss_target"],
+                     stop_rule="epoch")
+    alone = train_runs([optimizer_run(config, data, "pw")], data.X_train, data.y_train)[0]
+    assert alone.epochs_elapsed == row["loss_elapsed"]  # watching and the second target change no count
+    at_target = optimizer_run(replace(config, target=None, max_epochs=int(row["loss_elapsed"])), data, "pw")
+    train_runs([at_target], data.X_train, data.y_train)
+    from pwcore.metrics import accuracy
+    assert accuracy(at_target.net, data.X_test, data.y_test) == row["accuracy_at_loss_target"]
+
+
+def test_each_target_s_best_rate_is_its_own_fastest_median():
+    data, base, pilot, rows, summary = sweep()
+    for target, field in (("loss", "loss_elapsed"), ("accuracy", "accuracy_epochs")):
+        for entry in summary[target]:
+            medians = {}
+            for r in rows:
+                if r["optimizer"] == entry["optimizer"]:
+                    medians.setdefault(r["learning_rate"], []).append(r[field] if np.isfinite(r[field]) else np.inf)
+            fastest = min(np.median(v) for v in medians.values())
+            assert np.median(medians[entry["best_rate"]]) == fastest == entry["median_elapsed"]
+    view = practice.target_view(rows, "accuracy")
+    assert all(v["seconds"] == v["accuracy_epochs"] * v["seconds_per_epoch"] for v in view if v["status"] == "target")
+    with pytest.raises(ValueError, match="unknown target 'time': choose one of"):
+        practice.target_view(rows, "time")
