@@ -117,7 +117,9 @@ def sweep_to_targets(data, base: ExperimentConfig, learning_rates, seeds, loss_t
     base : ExperimentConfig
         Everything but the learning rate and the seed; ``max_epochs`` is each run's budget. Its target and
         stopping rule are replaced: ``loss_target``, checked once per epoch.
-    learning_rates, seeds, optimizers, max_extensions
+    learning_rates : sequence of float, or dict
+        One initial grid for every optimizer, or one per optimizer (``{name: grid}``, :func:`rate_grids`).
+    seeds, optimizers, max_extensions
         As :func:`pwcore.tuning.tuned_sweep`.
     loss_target, accuracy_target : float
         A training loss and a held-out accuracy (a fraction), e.g. :func:`pilot_targets`'.
@@ -133,9 +135,9 @@ def sweep_to_targets(data, base: ExperimentConfig, learning_rates, seeds, loss_t
         ``{target: [one pwcore.study.sweep_summary per optimizer]}`` for each of :data:`TARGETS`, from
         :func:`target_view`.
     """
-    seeds, grid = _check_seeds(seeds), _check_grid(learning_rates)
+    seeds, optimizers = _check_seeds(seeds), _check_optimizers(optimizers)
+    grids = rate_grids(learning_rates, optimizers)
     check_extensions(max_extensions)
-    optimizers = _check_optimizers(optimizers)
     if not 0 < accuracy_target <= 1:
         raise ValueError(f"accuracy_target must be a fraction in (0, 1], got {accuracy_target!r}")
     config = replace(base, target=float(loss_target), stop_rule="epoch")
@@ -147,9 +149,21 @@ def sweep_to_targets(data, base: ExperimentConfig, learning_rates, seeds, loss_t
         histories = train_runs(runs, data.X_train, data.y_train, log=log, executor=executor)
         return [target_row(h, cost[name]) for (name, _, _), h in zip(jobs, histories)]
 
-    rows, extensions, capped = tuned_rounds(train, grid, seeds, optimizers, max_extensions, log)
+    rows, extensions, capped = tuned_rounds(train, grids, seeds, max_extensions, log)
     return rows, {target: [sweep_summary(target_view(rows, target), name, extensions[name], name in capped)
                            for name in optimizers] for target in TARGETS}
+
+
+def rate_grids(learning_rates, optimizers: tuple) -> dict:
+    """``{optimizer: its initial grid}``: ``learning_rates`` for each, or ``learning_rates[name]`` from a dict
+    that gives every optimizer of ``optimizers`` one (each checked: two distinct positive rates or more)."""
+    if not isinstance(learning_rates, dict):
+        grid = _check_grid(learning_rates)
+        return dict.fromkeys(optimizers, grid)
+    missing = [name for name in optimizers if name not in learning_rates]
+    if missing:
+        raise ValueError(f"learning_rates gives no grid for {missing}: give one per optimizer, or one list for all")
+    return {name: _check_grid(learning_rates[name]) for name in optimizers}
 
 
 def target_row(history, seconds: float) -> dict:

@@ -68,7 +68,7 @@ def tuned_sweep(data, base: ExperimentConfig, learning_rates, seeds, optimizers=
         histories = train_runs(runs, data.X_train, data.y_train, batch_size, log=log, executor=executor)
         return [run_row(h, cost[name]) for (name, _, _), h in zip(jobs, histories)]
 
-    rows, extensions, capped = tuned_rounds(train, grid, seeds, optimizers, max_extensions, log)
+    rows, extensions, capped = tuned_rounds(train, dict.fromkeys(optimizers, grid), seeds, max_extensions, log)
     return rows, [{**sweep_summary(rows, name, extensions[name], name in capped),
                    "failed_above": not math.isfinite(rate_medians(rows, name)[-1]["median_elapsed"])}
                   for name in optimizers]
@@ -81,7 +81,7 @@ def run_row(history, seconds_per_epoch: float) -> dict:
             "seconds": history.epochs_elapsed * seconds_per_epoch, "final_loss": history.final_loss}
 
 
-def tuned_rounds(train, grid: list, seeds: list, optimizers: tuple, max_extensions: int, log=print) -> tuple:
+def tuned_rounds(train, grids: dict, seeds: list, max_extensions: int, log=print) -> tuple:
     """The rounds of :func:`tuned_sweep`'s rule: train every optimizer at every pending rate and seed, then
     extend each optimizer's rates (:func:`next_rates`) within its budget of ``max_extensions``.
 
@@ -90,8 +90,11 @@ def tuned_rounds(train, grid: list, seeds: list, optimizers: tuple, max_extensio
     train : callable
         ``train(jobs) -> rows``: a row (a dict with ``status`` and ``elapsed``, see :func:`run_row`) for
         each ``(optimizer, rate, seed)`` of ``jobs``.
-    grid, seeds, optimizers, max_extensions
-        Checked already (:func:`check_extensions`).
+    grids : dict
+        ``{optimizer: its initial grid}`` (checked already, as ``seeds`` and ``max_extensions`` are,
+        :func:`check_extensions`); an optimizer's extensions step by its grid's geometric mean ratio of
+        neighbours. The same grid for every optimizer is the rule; another grid, a shift of scale (Adam's
+        useful rates lie decades below GD's).
 
     Returns
     -------
@@ -103,8 +106,9 @@ def tuned_rounds(train, grid: list, seeds: list, optimizers: tuple, max_extensio
     capped : set
         The optimizers for which the rule asked for an extension the budget did not allow.
     """
-    step = (grid[-1] / grid[0]) ** (1 / (len(grid) - 1))
-    pending, extensions, capped, rows = {name: grid for name in optimizers}, dict.fromkeys(optimizers, 0), set(), []
+    optimizers = tuple(grids)
+    steps = {name: (grid[-1] / grid[0]) ** (1 / (len(grid) - 1)) for name, grid in grids.items()}
+    pending, extensions, capped, rows = dict(grids), dict.fromkeys(optimizers, 0), set(), []
     for round_ in itertools.count():
         jobs = [(name, rate, seed) for name, rates in pending.items() for rate in rates for seed in seeds]
         if not jobs:
@@ -114,7 +118,7 @@ def tuned_rounds(train, grid: list, seeds: list, optimizers: tuple, max_extensio
                  for (name, rate, seed), row in zip(jobs, train(jobs))]
         pending, capped = {}, set()
         for name in optimizers:
-            wanted = next_rates(rate_medians(rows, name), step)
+            wanted = next_rates(rate_medians(rows, name), steps[name])
             allowed = wanted[:max_extensions - extensions[name]]
             if len(allowed) < len(wanted):
                 capped.add(name)

@@ -93,3 +93,19 @@ def test_each_target_s_best_rate_is_its_own_fastest_median():
     assert all(v["seconds"] == v["accuracy_epochs"] * v["seconds_per_epoch"] for v in view if v["status"] == "target")
     with pytest.raises(ValueError, match="unknown target 'time': choose one of"):
         practice.target_view(rows, "time")
+
+
+def test_each_optimizer_may_start_from_its_own_grid_and_extends_by_its_own_step():
+    grids = {"gd": [0.5, 1.0], "pw-adam": [0.01, 0.04]}
+    assert practice.rate_grids(grids, ("gd", "pw-adam")) == grids
+    assert practice.rate_grids([0.1, 0.2], ("gd", "pw")) == {"gd": [0.1, 0.2], "pw": [0.1, 0.2]}
+    with pytest.raises(ValueError, match=r"learning_rates gives no grid for \['pw'\]"):
+        practice.rate_grids(grids, ("gd", "pw"))
+    data = small_cat(m=60)
+    rows, _ = practice.sweep_to_targets(data, replace(small_base(), max_epochs=30), grids, SEEDS, 0.68, 0.5,
+                                        ("gd", "pw-adam"), 2, log=QUIET)
+    for name, grid in grids.items():
+        tried = sorted({r["learning_rate"] for r in rows if r["optimizer"] == name})
+        step = grid[1] / grid[0]
+        assert set(grid) <= set(tried) and len(tried) > len(grid)  # extended
+        assert all(np.isclose(b / a, step, rtol=2e-3) for a, b in zip(tried, tried[1:]))  # by its own step
