@@ -18,6 +18,10 @@ it has reached both targets (or its epochs run out), and :func:`target_view` rea
 to either target from the same runs, in the form of :func:`pwcore.study.rate_sweep`'s rows, so that the
 study's summaries and paired ratios read them alike. The loss is checked once per epoch, where the accuracy
 is measured: the accuracy at the loss target is the accuracy of the weights that reached it.
+
+:func:`settings_study` does so in each setting (depth, mini-batch size) of :mod:`pwcore.beyond`, at the
+same two targets, and gives each target's summary and paired comparisons in :func:`pwcore.beyond.sweep`'s
+form, so that the Beyond pages' tables and figures show either target.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from . import beyond
 from .experiments import ExperimentConfig
 from .study import SWEPT, _check_grid, _check_optimizers, _check_seeds, optimizer_run, seconds_per_epoch, sweep_summary
 from .training import Run, train_runs
@@ -194,3 +199,40 @@ def target_view(rows: list, target: str) -> list:
                      "elapsed": elapsed, "epochs": math.floor(elapsed) if reached else row["epochs"],
                      "seconds": elapsed * row["seconds_per_epoch"]})
     return view
+
+
+def settings_study(data, base: ExperimentConfig, pairs, learning_rates, seeds, loss_target: float,
+                   accuracy_target: float, optimizers=beyond.OPTIMIZERS, max_extensions: int = 6, log=print,
+                   executor=None) -> dict:
+    """:func:`sweep_to_targets` in every setting of ``pairs`` (:func:`pwcore.beyond.settings`), at the same
+    targets, with each target's summary and comparisons as :func:`pwcore.beyond.sweep` gives them.
+
+    Returns
+    -------
+    dict
+        ``rows``: every run (:func:`sweep_to_targets`' rows with ``layers``, ``minibatch`` and
+        ``flops_per_epoch``); and for each target of :data:`TARGETS`, ``{"summary": [...],
+        "comparisons": [...]}``: one :func:`pwcore.beyond.summary_entry` per setting and optimizer (with
+        ``layers`` and ``minibatch``), one :func:`pwcore.beyond.compare` per setting, pair of
+        :data:`pwcore.beyond.PAIRS` present and cost of :data:`pwcore.beyond.COSTS`.
+    """
+    rows, out = [], {target: {"summary": [], "comparisons": []} for target in TARGETS}
+    for n_layers, minibatch in pairs:
+        log(beyond.setting_name(n_layers, minibatch))
+        config = beyond.setting_config(base, n_layers, minibatch)
+        costs = beyond.epoch_costs(config, data, optimizers)
+        setting_rows, summaries = sweep_to_targets(data, config, learning_rates, seeds, loss_target, accuracy_target,
+                                                   optimizers, max_extensions, log, executor)
+        label = {"layers": n_layers, "minibatch": minibatch}
+        for row in setting_rows:
+            row.update(label, flops_per_epoch=costs[row["optimizer"]]["flops"])
+            costs[row["optimizer"]]["seconds"] = row["seconds_per_epoch"]
+        rows += setting_rows
+        for target in TARGETS:
+            view = [{**r, "flops": r["elapsed"] * r["flops_per_epoch"]} for r in target_view(setting_rows, target)]
+            out[target]["summary"] += [{**label, **beyond.summary_entry(entry, view, costs[entry["optimizer"]])}
+                                       for entry in summaries[target]]
+            out[target]["comparisons"] += [
+                {**label, **beyond.compare(view, summaries[target], costs, top, bottom, cost)}
+                for top, bottom in beyond.PAIRS if {top, bottom} <= set(optimizers) for cost in beyond.COSTS]
+    return {"rows": rows, **out}

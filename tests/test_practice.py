@@ -109,3 +109,29 @@ def test_each_optimizer_may_start_from_its_own_grid_and_extends_by_its_own_step(
         step = grid[1] / grid[0]
         assert set(grid) <= set(tried) and len(tried) > len(grid)  # extended
         assert all(np.isclose(b / a, step, rtol=2e-3) for a, b in zip(tried, tried[1:]))  # by its own step
+
+
+def test_every_setting_is_tuned_at_the_same_targets_and_compared_seed_by_seed():
+    data = small_cat(m=60)
+    pairs = [(2, None), (3, None), (3, 20)]
+    study = practice.settings_study(data, replace(small_base(), max_epochs=30), pairs, [0.5, 1.0], SEEDS, 0.6,
+                                    0.6, ("gd", "pw"), 1, log=QUIET)
+    assert {(r["layers"], r["minibatch"]) for r in study["rows"]} == set(pairs)
+    for target, field in (("loss", "loss_elapsed"), ("accuracy", "accuracy_epochs")):
+        summary, comparisons = study[target]["summary"], study[target]["comparisons"]
+        assert [(e["layers"], e["minibatch"], e["optimizer"]) for e in summary] == [
+            (*pair, name) for pair in pairs for name in ("gd", "pw")]
+        for layers, minibatch in pairs:
+            best = {e["optimizer"]: e["best_rate"] for e in summary if (e["layers"], e["minibatch"]) == (layers, minibatch)}
+            if None in best.values():
+                continue
+            elapsed = {name: {r["seed"]: r[field] for r in study["rows"] if r["optimizer"] == name
+                              and (r["layers"], r["minibatch"]) == (layers, minibatch)
+                              and r["learning_rate"] == best[name] and np.isfinite(r[field])} for name in best}
+            seeds = sorted(elapsed["gd"].keys() & elapsed["pw"].keys())
+            ratios = [elapsed["gd"][s] / elapsed["pw"][s] for s in seeds if elapsed["pw"][s] > 0]
+            epochs = next(c for c in comparisons if (c["layers"], c["minibatch"], c["numerator"], c["quantity"])
+                          == (layers, minibatch, "gd", "epochs"))
+            if len(ratios) == len(seeds) and ratios:
+                assert epochs["n"] == len(ratios)
+                assert epochs["mean"] == pytest.approx(np.exp(np.mean(np.log(ratios))), rel=1e-12)
