@@ -200,23 +200,31 @@ def test_glue_values_name_each_setting_s_time_ratios_and_fastest_optimizer(swept
         f"{significant(first['mean'])} [")
 
 
-def comparison(layers, mean, low, high, numerator="gd", denominator="pw"):
+def comparison(layers, mean, low, high, numerator="gd", denominator="pw", quantity="seconds"):
     interval = {"mean": mean, "low": low, "high": high, "n": 5}
     return {"layers": layers, "minibatch": None, "numerator": numerator, "denominator": denominator,
-            "quantity": "seconds", **interval, "claim": study.supported_claim(interval)}
+            "quantity": quantity, **interval, "claim": study.supported_claim(interval)}
 
 
 def test_the_ratio_table_has_a_row_per_setting_each_claim_word_beside_its_interval():
     found = claims.judged([comparison(2, 2.0, 1.6, 2.5), comparison(4, 1.1, 0.9, 1.4), comparison(8, 1.6, 1.6, 1.6),
                            comparison(4, 0.5, 0.4, 0.6, "adam", "pw-adam")])
     by_depth = lambda c: f"L = {c['layers']}"
+    untimed = f", {claims.UNTIMED}"  # a ratio of seconds is never tested, whatever its interval
     assert pages.ratio_table(found, by_depth, "layers").replace("\u00a0", " ").splitlines() == [
         "| layers | GD / PW time | Adam / PW-Adam time |", "|---|---|---|",
-        "| L = 2 | 2.00 [1.60, 2.50] over 5 paired seeds, PW has an advantage | - |",
-        "| L = 4 | 1.10 [0.900, 1.40] over 5 paired seeds, inconclusive "
-        "| 0.500 [0.400, 0.600] over 5 paired seeds, PW-Adam is slower |",
-        "| L = 8 | 1.60 [1.60, 1.60] over 5 paired seeds, not testable here: every paired seed gives the same ratio, "
-        "so the interval has no width | - |"]
+        f"| L = 2 | 2.00 [1.60, 2.50] over 5 paired seeds{untimed} | - |",
+        f"| L = 4 | 1.10 [0.900, 1.40] over 5 paired seeds{untimed} "
+        f"| 0.500 [0.400, 0.600] over 5 paired seeds{untimed} |",
+        f"| L = 8 | 1.60 [1.60, 1.60] over 5 paired seeds{untimed} | - |"]
+    epochs = claims.judged([comparison(2, 2.0, 1.6, 2.5, quantity="epochs"),
+                            comparison(4, 0.5, 0.4, 0.6, "adam", "pw-adam", "epochs"),
+                            comparison(8, 1.6, 1.6, 1.6, quantity="epochs")])
+    assert [pages.ratio_value(c) for c in epochs] == [
+        "2.00 [1.60, 2.50] over 5 paired seeds, PW has an advantage",
+        "0.500 [0.400, 0.600] over 5 paired seeds, PW-Adam is slower",
+        "1.60 [1.60, 1.60] over 5 paired seeds, not testable here: every paired seed gives the same ratio, "
+        "so the interval has no width"]
     assert pages.ratio_value({**found[0], "n": 1}) == "2.00 on the one seed that reached the target with both, no interval"
     assert pages.ratio_value({**found[0], "n": 0}) == "not compared: no seed reached the target with both"
 
