@@ -18,6 +18,7 @@ from pwcore.book.runs import load_runs
 from pwcore.store import stale_entries
 
 
+@pytest.mark.slow
 def test_every_committed_notebook_matches_its_sources():
     found = stale(load_runs(RUNS_FILE), GENERATED_DIR)
     lines = [f"  {name}: {reasons_text(reasons)}" for name, reasons in found.items()]
@@ -26,6 +27,7 @@ def test_every_committed_notebook_matches_its_sources():
                        "`python -m pwcore.book --dry-run --no-html` lists them) and commit the notebooks")
 
 
+@pytest.mark.slow
 def test_every_stored_result_matches_its_sources():
     found = stale_entries(STORE_DIR)
     lines = [f"  {path.relative_to(STORE_DIR)}: {reason}" for path, reason in found.items()]
