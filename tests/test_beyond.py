@@ -164,7 +164,7 @@ def test_the_page_s_tables_answers_and_figures(swept):
     assert set(answers) == {"practitioners", "depth", "minibatch"}
     text = {key: value.replace("\u00a0", " ") for key, value in answers.items()}
     assert "| L = 2 |" in text["depth"] and "| L = 3 |" in text["depth"] and "| B = 16 |" in text["minibatch"]
-    assert "GD / PW time" in answers["practitioners"] and "Adam / PW-Adam time" in answers["practitioners"]
+    assert "GD / PW: epochs " in answers["practitioners"] and "Adam / PW-Adam: epochs " in answers["practitioners"]
     assert pages.widths_sentence([4, 2]) == "L = 2: 20; L = 4: 20-7-5."
     median = {e["optimizer"]: e["median_seconds"] for e in summary if (e["layers"], e["minibatch"]) == (3, 16)}
     assert pages.fastest(summary, layers=3, minibatch=16).startswith(pages.LABELS[min(median, key=median.get)])
@@ -189,36 +189,47 @@ def test_glue_values_name_each_setting_s_time_ratios_and_fastest_optimizer(swept
     data, base, rows, summary, comparisons = swept
     comparisons = claims.judged(comparisons)
     values = pages.glue_values(summary, comparisons)
-    keys = {f"time_{pair}_{setting}" for pair in ("gd_pw", "adam_pw_adam", "adam_pw")
+    keys = {f"{quantity}_{pair}_{setting}" for quantity in ("time", "epochs") for pair in ("gd_pw", "adam_pw_adam", "adam_pw")
             for setting in ("L2_full", "L3_full", "L3_B16")} | {f"fastest_{s}" for s in ("L2_full", "L3_full", "L3_B16")}
     assert set(values) == keys | {"optimizers", "widths", "minibatches"}
     assert (values["optimizers"], values["widths"], values["minibatches"]) == (
         "GD, PW, Adam, PW-Adam", "L = 2: 20; L = 3: 20-5.", "B = 16 at L = 3")
     assert all(isinstance(v, str) and "nan" not in v for v in values.values())
     first = next(c for c in comparisons if c["quantity"] == "seconds")
-    assert values["time_gd_pw_L2_full"] == pages.ratio_value(first) and values["time_gd_pw_L2_full"].startswith(
-        f"{significant(first['mean'])} [")
+    assert values["time_gd_pw_L2_full"] == pages.timed_value(first, comparisons)
+    assert values["time_gd_pw_L2_full"] == f"epochs {values['epochs_gd_pw_L2_full']}; time " + values[
+        "time_gd_pw_L2_full"].split("; time ")[1]
 
 
-def comparison(layers, mean, low, high, numerator="gd", denominator="pw"):
+def comparison(layers, mean, low, high, numerator="gd", denominator="pw", quantity="seconds"):
     interval = {"mean": mean, "low": low, "high": high, "n": 5}
     return {"layers": layers, "minibatch": None, "numerator": numerator, "denominator": denominator,
-            "quantity": "seconds", **interval, "claim": study.supported_claim(interval)}
+            "quantity": quantity, **interval, "claim": study.supported_claim(interval)}
 
 
-def test_the_ratio_table_has_a_row_per_setting_each_claim_word_beside_its_interval():
-    found = claims.judged([comparison(2, 2.0, 1.6, 2.5), comparison(4, 1.1, 0.9, 1.4), comparison(8, 1.6, 1.6, 1.6),
-                           comparison(4, 0.5, 0.4, 0.6, "adam", "pw-adam")])
+def test_the_ratio_table_has_a_row_per_setting_each_epochs_claim_beside_its_untested_time():
+    both = lambda *args, **kw: [comparison(*args, **kw), comparison(*args, **kw, quantity="epochs")]
+    pair = lambda layers, mean, low, high, *names: [comparison(layers, mean, low, high, *names),
+                                                    comparison(layers, mean * 1.1, low * 1.1, high * 1.1, *names,
+                                                               quantity="epochs")]
+    found = claims.judged(pair(2, 2.0, 1.6, 2.5) + pair(4, 1.1, 0.9, 1.4) + pair(8, 1.6, 1.6, 1.6)
+                          + pair(4, 0.5, 0.4, 0.6, "adam", "pw-adam"))
     by_depth = lambda c: f"L = {c['layers']}"
+    untested = "not tested (one timing per optimizer)"  # a ratio of seconds is never tested, whatever its interval
     assert pages.ratio_table(found, by_depth, "layers").replace("\u00a0", " ").splitlines() == [
-        "| layers | GD / PW time | Adam / PW-Adam time |", "|---|---|---|",
-        "| L = 2 | 2.00 [1.60, 2.50] over 5 paired seeds, PW has an advantage | - |",
-        "| L = 4 | 1.10 [0.900, 1.40] over 5 paired seeds, inconclusive "
-        "| 0.500 [0.400, 0.600] over 5 paired seeds, PW-Adam is slower |",
-        "| L = 8 | 1.60 [1.60, 1.60] over 5 paired seeds, not testable here: every paired seed gives the same ratio, "
-        "so the interval has no width | - |"]
-    assert pages.ratio_value({**found[0], "n": 1}) == "2.00 on the one seed that reached the target with both, no interval"
-    assert pages.ratio_value({**found[0], "n": 0}) == "not compared: no seed reached the target with both"
+        "| layers | GD / PW | Adam / PW-Adam |", "|---|---|---|",
+        f"| L = 2 | epochs 2.20 [1.76, 2.75] over 5 paired seeds, PW has an advantage; time 2.00 [1.60, 2.50], "
+        f"{untested} | - |",
+        f"| L = 4 | epochs 1.21 [0.990, 1.54] over 5 paired seeds, inconclusive; time 1.10 [0.900, 1.40], {untested} "
+        f"| epochs 0.550 [0.440, 0.660] over 5 paired seeds, PW-Adam is slower; time 0.500 [0.400, 0.600], "
+        f"{untested} |",
+        "| L = 8 | epochs 1.76 [1.76, 1.76] over 5 paired seeds, not testable here: every paired seed gives the same "
+        f"ratio, so the interval has no width; time 1.60 [1.60, 1.60], {untested} | - |"]
+    assert [c["claim"] for c in found if c["quantity"] == "seconds"] == [claims.UNTIMED] * 4
+    assert pages.ratio_value({**found[1], "n": 1}) == "2.20 on the one seed that reached the target with both, no interval"
+    assert pages.ratio_value({**found[1], "n": 0}) == "not compared: no seed reached the target with both"
+    assert pages.timed_value({**found[0], "n": 1}, [{**found[1], "n": 1}]) == (
+        "epochs 2.20 on the one seed that reached the target with both, no interval")
 
 
 def test_a_page_refuses_a_comparison_whose_claim_was_not_judged():

@@ -75,6 +75,7 @@ def _mtimes(root):
     return {path.name: path.stat().st_mtime_ns for path in (root / "out").glob("*.ipynb")}
 
 
+@pytest.mark.slow
 def test_a_second_run_re_executes_nothing_and_says_so(book, capsys):
     before = _mtimes(book)
     assert cli.main(_arguments(book), package_dir=book / "pkg") == 0
@@ -83,6 +84,7 @@ def test_a_second_run_re_executes_nothing_and_says_so(book, capsys):
     assert stale(load_runs(book / "runs.yml"), book / "out", book / "pkg") == {}
 
 
+@pytest.mark.slow
 def test_a_change_to_pwcore_re_executes_every_notebook(book, capsys):
     (book / "pkg" / "helper.py").write_text("y = 2\n")  # imported by pkg.core, which every template imports
     changed = "pwcore changed: helper.py"

@@ -58,3 +58,29 @@ def test_the_rule_sentence_states_the_page_s_numbers():
 def test_a_page_cannot_print_a_claim_that_was_not_judged():
     with pytest.raises(ValueError, match="claims.judged"):
         claims.word({**interval([1.5, 1.6]), "claim": "PW has an advantage"})
+
+
+def test_a_ratio_of_seconds_gets_no_claim_word_and_is_left_out_of_holm_s_family():
+    # seconds are each seed's epochs times one timing per optimizer: a clear interval, yet no test of the timing
+    epochs = {**interval([1.5, 1.6, 1.55, 1.7, 1.45]), "quantity": "epochs"}
+    seconds = {**interval([0.6, 0.7, 0.65, 0.62, 0.68]), "quantity": "seconds"}
+    assert seconds["high"] < 1 and claims.p_value(seconds) < 0.001
+    judged_epochs, judged_seconds = claims.judged([epochs, seconds])
+    assert judged_seconds["claim"] == claims.UNTIMED and judged_seconds["claim"].startswith("not testable here")
+    assert judged_seconds["claim"] not in study.CLAIMS and math.isnan(judged_seconds["p_value"])
+    assert judged_epochs["claim"] == "PW has an advantage" and judged_epochs["family"] == judged_seconds["family"] == 1
+    # counted as epochs, these four would make the marginal ratio inconclusive (the test above); as seconds, not
+    marginal = {**interval([1.3, 1.0, 1.25, 1.05, 1.35]), "quantity": "epochs"}
+    seconds = [{**interval([1.1, 0.9, 1.0, 1.05, 0.95]), "quantity": "seconds"}] * 4
+    alone, *rest = claims.judged([marginal] + seconds)
+    assert alone["claim"] == "PW has an advantage" and alone["family"] == 1
+    assert {c["claim"] for c in rest} == {claims.UNTIMED}
+    assert claims.why_not_testable({**seconds[0], "n": 2}) == claims.UNTIMED  # the reason that holds whatever n
+
+
+def test_the_rule_sentence_says_why_seconds_are_not_tested_only_where_the_page_has_them():
+    epochs = claims.judged([{**interval([1.5, 1.6, 1.55, 1.7, 1.45]), "quantity": "epochs"}])
+    both = claims.judged(epochs + [{**interval([1.5, 1.6, 1.55, 1.7, 1.45]), "quantity": "seconds"}])
+    assert "seconds" not in claims.rule_sentence(epochs)
+    assert "A ratio of seconds is never tested" in claims.rule_sentence(both)
+    assert "the 1 testable comparisons" in claims.rule_sentence(both)

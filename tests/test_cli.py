@@ -216,6 +216,7 @@ def interrupted(argv, signum, data_dir, timeout=120):
     return status, out, b"".join(chunks).decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_run_says_what_ran_and_exits_130(shared_data, signum):
     status, out, err = interrupted(LONG_RUN, signum, shared_data)
@@ -230,6 +231,7 @@ def test_an_interrupted_run_says_what_ran_and_exits_130(shared_data, signum):
     assert out.startswith("pwcore run: ") and "initial loss" not in out  # no summary of an unfinished run
 
 
+@pytest.mark.slow
 def test_an_interrupted_sweep_counts_each_optimizers_runs(shared_data):
     status, out, err = interrupted(LONG_RUN + ["--seed", "1", "2"], signal.SIGINT, shared_data)
     assert status == 130 and "Traceback" not in err, err

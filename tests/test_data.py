@@ -224,6 +224,7 @@ def test_real_mnist_data(monkeypatch, shared_data):
     assert data.X_train.mean() == pytest.approx(0.1307, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_real_cifar10_data(monkeypatch, shared_data):
     monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
     data = load_dataset("cifar10", dtype="float32", download=False)

@@ -86,6 +86,7 @@ def test_stacks_trained_on_a_cluster_give_the_same_numbers(cluster):
     assert not np.array_equal(there[0].net.W[1], _runs(data)[0].net.W[1])  # and they are trained ones
 
 
+@pytest.mark.slow
 def test_a_sweep_runs_on_the_cluster_named_by_the_environment(monkeypatch, cluster):
     data = small_cat()
     base = ExperimentConfig.paper("cat", target=0.6, max_epochs=300)
@@ -108,6 +109,7 @@ def test_progress_and_report_are_refused_on_a_cluster(cluster):
 
 
 
+@pytest.mark.slow
 def test_the_command_line_sweep_trains_on_the_cluster_of_the_environment(small_data, tmp_path, monkeypatch, capsys,
                                                                           cluster):
     summaries = []

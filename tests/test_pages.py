@@ -205,6 +205,29 @@ def test_a_ratio_keeps_three_significant_digits_near_one():
         "0.912", "1.00", "1.02", "11.0", "112", "0.0123"]
 
 
+def test_the_seeds_page_recovers_the_one_timing_its_seconds_were_computed_with():
+    gd, pw = 0.25, 0.4  # seconds per epoch, as pwcore.study.seconds_per_epoch measured them once
+    rows = [{"gd_elapsed": e_gd, "pw_elapsed": e_pw, "gd_seconds": e_gd * gd, "pw_seconds": e_pw * pw}
+            for e_gd, e_pw in ((120.0, 80.5), (0.0, 0.0), (95.25, 60.75), (3000.0, 41.0))]  # met at once; GD missed
+    assert report.seconds_per_epoch_ratio(rows) == pytest.approx(pw / gd, rel=1e-12)
+    assert np.isnan(report.seconds_per_epoch_ratio(rows[1:2]))  # no row ran an epoch: no timing to recover
+
+
+def test_the_flops_of_an_epoch_are_those_of_whole_epochs_wherever_the_run_stopped():
+    from pwcore.history import History
+    substeps = np.array([10.0, 20.0, 30.0, 40.0])  # a PW epoch's four sub-steps, unequal
+    epochs, steps = np.repeat([1, 2, 3], 4)[:11], np.tile([1, 2, 3, 4], 3)[:11]  # stopped before sub-step 4 of epoch 3
+    flops = 5.0 + np.concatenate([[0.0], np.cumsum(np.tile(substeps, 3))])[:11]  # 5: the initial evaluation
+    run = History("pw", 0.1, "evaluation", status="target", epochs_completed=2, stopped_at=(3, 4),
+                  eval_epoch=epochs, eval_substep=steps, eval_flops=flops, eval_seconds=np.arange(11.0),
+                  substeps_per_epoch=4)
+    assert report.flops_per_epoch(run) == 100.0
+    from pwcore import study
+    assert study.per_epoch_cost(run)["flops"] != 100.0  # the stopped epoch's cheap sub-steps, spread over all
+    assert np.isnan(report.flops_per_epoch(History("gd", 0.1, "evaluation", eval_epoch=np.array([1]),
+                                                   eval_substep=np.array([1]), eval_flops=np.array([5.0]))))
+
+
 def test_the_calibration_ratio_says_why_it_is_missing():
     from pwcore.book.calibration import TABLE_COLUMNS
     fmt = dict((key, fmt) for key, _, fmt in TABLE_COLUMNS if isinstance(key, str))["ratio"]

@@ -33,6 +33,7 @@ def test_bad_learning_rates_are_refused(rate):
             make_optimizer(name, rate)
 
 
+@pytest.mark.slow
 @given(epochs=st.one_of(st.integers(max_value=0), st.floats(allow_nan=True), st.text(max_size=3), st.none()))
 @settings(max_examples=40, deadline=None)
 def test_bad_epoch_counts_are_refused(epochs):
@@ -105,6 +106,7 @@ def test_full_disk_while_extracting_keeps_nothing_partial(monkeypatch, tmp_path)
 
 # --- notebook parameters as papermill injects them ---------------------------------
 
+@pytest.mark.slow
 def test_a_bad_notebook_parameter_fails_the_run_with_its_message(tmp_path):
     from pwcore.book.execution import execute
     from pwcore.book.runs import PageRun
@@ -173,6 +175,7 @@ def run_in_process(threads):
     return output[0], np.array(eval(output[1]))
 
 
+@pytest.mark.slow
 def test_histories_are_bit_identical_across_processes():
     assert run_in_process(2)[0] == run_in_process(2)[0]
     assert run_in_process(1)[0] == run_in_process(1)[0]

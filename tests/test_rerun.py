@@ -8,6 +8,7 @@ from pwcore.book.runs import OUTPUT_NAME, load_runs
 from conftest import glued_text
 
 
+@pytest.mark.slow
 def test_a_reader_s_run_follows_their_parameters_and_keeps_its_results_apart(shared_data, monkeypatch, tmp_path):
     monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
     book_store = sorted((ROOT / "results").rglob("*.json"))
@@ -86,6 +87,7 @@ def test_a_runs_file_anywhere_uses_the_book_s_templates(tmp_path):
         load_runs(spec)
 
 
+@pytest.mark.slow
 def test_what_only_the_computation_refuses_is_one_line_and_leaves_no_notebook(shared_data, monkeypatch, tmp_path,
                                                                                 capsys):
     monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))

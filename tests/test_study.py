@@ -240,6 +240,7 @@ def test_sweep_glue_keeps_the_book_s_names_with_plain_values(sweep):
     assert epochs["tuned_epoch_ratio"] == ratio["mean"] and epochs["tuned_epoch_ratio_claim"] == judged["claim"]
     assert judged["claim"].startswith("not testable here") == (ratio["n"] < claims.MIN_PAIRED_SEEDS)
     assert seconds["tuned_time_ratio"] == study.paired_ratio(rows, summary, "gd", quantity="seconds")["mean"]
+    assert seconds["tuned_time_ratio_claim"] == seconds["control_time_ratio_claim"] == claims.UNTIMED  # never tested
     assert {"control_epoch_ratio", "control_epoch_ratio_low", "control_epoch_ratio_high"} <= set(epochs)
     assert {"control_time_ratio", "tuned_pw_seconds"} <= set(seconds) and not set(epochs) & set(seconds)
     for value in (*epochs.values(), *seconds.values()):

@@ -4,15 +4,20 @@ A paired ratio *other / PW* (:func:`pwcore.study.paired_ratio`, :func:`pwcore.st
 geometric mean over paired seeds with a 95 % t-interval on the logarithms) earns a claim word (one of
 :data:`pwcore.study.CLAIMS` but "inconclusive") only if
 
+- it is not a ratio of seconds (``quantity`` "seconds", as :func:`pwcore.study.paired_ratio` marks it): each
+  seed's seconds are its fractional epochs times one seconds-per-epoch per optimizer, measured once
+  (:func:`pwcore.study.seconds_per_epoch`), so the interval is the epochs' spread times a single timing
+  ratio and carries none of the timing's own error,
 - it rests on at least :data:`MIN_PAIRED_SEEDS` paired seeds,
 - its interval has a width (every seed giving the same ratio, as when two optimizers take the same
-  epochs on every seed and the seconds ratio is one timing's, says nothing of the spread over seeds),
-- and it survives Holm's correction for all the comparisons its page makes (:func:`holm`): the 95 %
-  interval printed beside it is not corrected, so a ratio whose interval excludes 1 can still be
+  epochs on every seed, says nothing of the spread over seeds),
+- and it survives Holm's correction for all the testable comparisons its page makes (:func:`holm`): the
+  95 % interval printed beside it is not corrected, so a ratio whose interval excludes 1 can still be
   "inconclusive" once the page's other comparisons are counted.
 
-Otherwise the page says "not testable here" and why, or "inconclusive". The words are decided here, at
-presentation, from the numbers a computation stored, so a stricter rule costs no recomputation.
+Otherwise the page says "not testable here" and why, or "inconclusive"; a comparison that is not testable
+is left out of Holm's family. The words are decided here, at presentation, from the numbers a computation
+stored, so a stricter rule costs no recomputation.
 """
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ from ..study import CLAIMS, supported_claim
 MIN_PAIRED_SEEDS = 5
 ALPHA = 0.05  # the family-wise error rate Holm's correction keeps; the intervals are 95 % ones
 INCONCLUSIVE = CLAIMS[2]
+UNTIMED = ("not testable here: each seed's seconds are its epochs times one timing per optimizer, so the "
+           "interval carries no timing error")  # the word of every comparison of seconds
 
 
 def p_value(interval: dict) -> float:
@@ -53,7 +60,10 @@ def holm(p_values, alpha: float = ALPHA) -> list:
 
 
 def why_not_testable(interval: dict) -> str | None:
-    """Why an interval cannot carry a claim word, or None if it can."""
+    """Why an interval cannot carry a claim word, or None if it can. A comparison of seconds (its
+    ``quantity`` "seconds") never can: :data:`UNTIMED`."""
+    if interval.get("quantity") == "seconds":
+        return UNTIMED
     n = interval["n"]
     if n < MIN_PAIRED_SEEDS:
         return f"not testable here: {n} paired seed{'s' if n != 1 else ''}, at least {MIN_PAIRED_SEEDS} needed"
@@ -63,9 +73,10 @@ def why_not_testable(interval: dict) -> str | None:
 
 
 def judged(comparisons: list) -> list:
-    """``comparisons`` (dicts with ``mean``, ``low``, ``high``, ``n``), each copied with ``claim`` set as
-    this module's rule says, ``p_value``, and ``family`` (how many testable comparisons the page's Holm
-    correction counted). Pass every comparison one page makes, in one call."""
+    """``comparisons`` (dicts with ``mean``, ``low``, ``high``, ``n``, and ``quantity`` where it is
+    "seconds"), each copied with ``claim`` set as this module's rule says, ``p_value`` (NaN if not
+    testable), and ``family`` (how many testable comparisons the page's Holm correction counted). Pass every
+    comparison one page makes, in one call."""
     reasons = [why_not_testable(c) for c in comparisons]
     p_values = [math.nan if reason else p_value(c) for c, reason in zip(comparisons, reasons)]
     rejected = holm(p_values)
@@ -90,9 +101,14 @@ def word(comparison: dict) -> str:
 
 def rule_sentence(judged_comparisons: list) -> str:
     """The rule of this module in one sentence, for the page whose ``judged_comparisons`` (:func:`judged`)
-    it explains."""
+    it explains; and a second, why a ratio of seconds is never tested, if the page has one."""
     family = judged_comparisons[0]["family"] if judged_comparisons else 0
-    return (f"A claim word (an advantage, or slower) needs at least {MIN_PAIRED_SEEDS} paired seeds and an "
-            f"interval with a width, and must survive Holm's correction for the {family} testable comparisons "
-            f"this page makes (the 95 % intervals shown are not corrected); otherwise the page says "
-            f"inconclusive, or not testable here and why.")
+    sentence = (f"A claim word (an advantage, or slower) needs at least {MIN_PAIRED_SEEDS} paired seeds and an "
+                f"interval with a width, and must survive Holm's correction for the {family} testable comparisons "
+                f"this page makes (the 95 % intervals shown are not corrected); otherwise the page says "
+                f"inconclusive, or not testable here and why.")
+    if any(c.get("quantity") == "seconds" for c in judged_comparisons):
+        sentence += (" A ratio of seconds is never tested: each seed's seconds are its fractional epochs times one "
+                     "seconds-per-epoch per optimizer, measured once, so its interval is the epochs' spread times "
+                     "one timing ratio and carries no timing error.")
+    return sentence

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import csv
 import math
+import statistics
 from pathlib import Path
+
+import numpy as np
 
 from ..files import replaced_atomically
 
@@ -57,6 +60,31 @@ def uncosted(histories: dict) -> str:
         if history.epochs_completed == 0:
             return f"{name.upper()} trained no epoch"
     return ""
+
+
+def seconds_per_epoch_ratio(rows: list) -> float:
+    """PW/GD seconds per epoch that the seconds of :func:`pwcore.study.seed_study`'s ``rows`` were computed
+    with, recovered from them: each row's seconds are its fractional epochs times its optimizer's
+    :func:`pwcore.study.seconds_per_epoch` (the median of repeats, the optimizers taking turns, measured
+    once), so every row that ran some epochs gives the same figure. NaN if no row did, for either."""
+    per_epoch = {}
+    for name in ("gd", "pw"):
+        ran = [r[f"{name}_seconds"] / r[f"{name}_elapsed"] for r in rows if r[f"{name}_elapsed"] > 0]
+        per_epoch[name] = statistics.median(ran) if ran else math.nan
+    return per_epoch["pw"] / per_epoch["gd"]
+
+
+def flops_per_epoch(history) -> float:
+    """Matrix-product FLOPs of one whole epoch of ``history``'s run: those between its first loss evaluation
+    and the one that starts the epoch after its last completed epoch, over its completed epochs. Every
+    full-batch epoch of a run costs the same, so this is exact, the same for every run of a network and
+    optimizer; :func:`pwcore.study.per_epoch_cost` also spreads the sub-steps of an epoch a run stopped inside
+    (PW's are unequal) over the epochs, so its figure moves with where a run stopped. NaN if the run completed
+    no epoch."""
+    boundary = np.flatnonzero(history.eval_positions == history.epochs_completed)
+    if history.epochs_completed == 0 or not boundary.size:
+        return math.nan
+    return float(history.eval_flops[boundary[0]] - history.eval_flops[0]) / history.epochs_completed
 
 
 def comparison_table(result, paper: dict) -> str:
