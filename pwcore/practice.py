@@ -32,6 +32,7 @@ import numpy as np
 
 from . import beyond
 from .experiments import ExperimentConfig
+from .metrics import chance_accuracy
 from .study import SWEPT, _check_grid, _check_optimizers, _check_seeds, optimizer_run, seconds_per_epoch, sweep_summary
 from .training import Run, train_runs
 from .tuning import check_extensions, run_row, tuned_rounds
@@ -77,7 +78,9 @@ def pilot_targets(data, base: ExperimentConfig, learning_rates, seeds, budget: i
     Raises
     ------
     ValueError
-        If ``budget`` is not a whole number of at least 2, or the best rate diverged for the median seed.
+        If ``budget`` is not a whole number of at least 2, or the best rate diverged for the median seed, or
+        the targets say nothing: a loss not below the initial one, or an accuracy no better than the initial
+        one or than always answering the commonest class (:func:`pwcore.metrics.chance_accuracy`).
     """
     seeds, grid = _check_seeds(seeds), _check_grid(learning_rates)
     _check_optimizers([baseline])
@@ -96,9 +99,21 @@ def pilot_targets(data, base: ExperimentConfig, learning_rates, seeds, budget: i
     if not math.isfinite(loss_target):
         raise ValueError(f"{baseline} diverged at every rate for the median seed: lower the learning rates "
                          f"{grid}")
+    accuracy_target = _median_at(curves, best, half, "epoch_accuracy")
+    _check_learned(baseline, best, half, loss_target, accuracy_target, _median_at(curves, best, 0, "epoch_loss"),
+                   max(_median_at(curves, best, 0, "epoch_accuracy"), chance_accuracy(data.y_test)))
     return {"baseline": baseline, "budget": int(budget), "half": half, "best_rate": best,
-            "loss_target": loss_target, "accuracy_target": _median_at(curves, best, half, "epoch_accuracy"),
-            "curves": curves}
+            "loss_target": loss_target, "accuracy_target": accuracy_target, "curves": curves}
+
+
+def _check_learned(baseline, rate, half, loss, accuracy, initial_loss, accuracy_floor) -> None:
+    """Refuse targets a network reaches without learning: each must be better than where it starts."""
+    if not (loss < initial_loss and accuracy > accuracy_floor):
+        raise ValueError(
+            f"{baseline} at its best rate {rate:g} reaches a training loss of {loss:.4g} (from {initial_loss:.4g}) "
+            f"and a held-out accuracy of {accuracy:.1%} (to beat: {accuracy_floor:.1%}, the better of its start "
+            f"and the commonest class) after {half} epochs: targets reached without learning say nothing. "
+            f"Give it a larger budget of epochs or other rates")
 
 
 def _median_at(curves: list, rate: float, epochs: int, field: str) -> float:

@@ -8,10 +8,18 @@ from pwcore import practice
 from pwcore.experiments import ExperimentConfig
 from pwcore.study import optimizer_run
 from pwcore.training import train_runs
-from test_study import small_cat
+from pwcore.data.datasets import Dataset
 
 QUIET = lambda line: None
-RATES, SEEDS, BUDGET = [0.05, 0.5, 5.0], [1, 2, 3], 8
+RATES, SEEDS, BUDGET = [0.5, 2.0, 8.0], [1, 2, 3], 12
+
+
+def learnable(seed=0, m=120, m_test=200, n_features=12):
+    """A binary task a small network learns within a few epochs, with a held-out set of its own."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_features, m + m_test))
+    y = (X[:3].sum(axis=0) > 0).astype(np.int64)
+    return Dataset("cat", X[:, :m], y[:m], X[:, m:], y[m:], ["non-cat", "cat"])
 
 
 def small_base():
@@ -19,13 +27,15 @@ def small_base():
 
 
 def test_the_targets_are_the_best_tuned_baseline_s_medians_after_half_its_budget():
-    data = small_cat(m=60)
+    data = learnable()
     pilot = practice.pilot_targets(data, small_base(), RATES, SEEDS, BUDGET, log=QUIET)
     curves = pilot["curves"]
     assert len(curves) == len(RATES) * len(SEEDS) and pilot["half"] == BUDGET // 2
 
-    def median(rate, field, epochs):
-        return np.median([c[field][epochs] for c in curves if c["learning_rate"] == rate])
+    def median(rate, field, epochs):  # a run that diverged before ``epochs`` ranks last
+        worst = np.inf if field == "epoch_loss" else 0.0
+        return np.median([c[field][epochs] if c[field].size > epochs and np.isfinite(c[field][epochs]) else worst
+                          for c in curves if c["learning_rate"] == rate])
 
     finals = {rate: median(rate, "epoch_loss", BUDGET) for rate in RATES}
     assert pilot["best_rate"] == min(finals, key=finals.get) and len(set(finals.values())) == len(RATES)
@@ -34,7 +44,7 @@ def test_the_targets_are_the_best_tuned_baseline_s_medians_after_half_its_budget
 
 
 def test_a_pilot_curve_is_the_loss_of_a_run_trained_that_many_epochs_alone():
-    data = small_cat(m=60)
+    data = learnable()
     pilot = practice.pilot_targets(data, small_base(), RATES[:2], SEEDS[:2], 4, log=QUIET)
     curve = pilot["curves"][1]
     config = replace(small_base(), learning_rate=curve["learning_rate"], seed=curve["seed"], target=None,
@@ -46,18 +56,23 @@ def test_a_pilot_curve_is_the_loss_of_a_run_trained_that_many_epochs_alone():
 @pytest.mark.parametrize("budget", [1, 2.5, True, "8"])
 def test_a_budget_that_is_not_a_whole_number_of_epochs_is_refused(budget):
     with pytest.raises(ValueError, match="budget must be a whole number of epochs, at least 2"):
-        practice.pilot_targets(small_cat(), small_base(), RATES, SEEDS, budget, log=QUIET)
+        practice.pilot_targets(learnable(), small_base(), RATES, SEEDS, budget, log=QUIET)
+
+
+def test_targets_a_network_reaches_without_learning_are_refused_with_the_fix():
+    with pytest.raises(ValueError, match="targets reached without learning say nothing. Give it a larger budget"):
+        practice.pilot_targets(learnable(), small_base(), [1e-4, 2e-4], SEEDS, 4, log=QUIET)
 
 
 def test_a_baseline_that_diverges_at_every_rate_is_refused_with_the_fix():
     with pytest.raises(ValueError, match="diverged at every rate for the median seed: lower the learning rates"):
-        practice.pilot_targets(small_cat(), small_base(), [1e6, 1e7], SEEDS, 4, log=QUIET)
+        practice.pilot_targets(learnable(), small_base(), [1e6, 1e7], SEEDS, 4, log=QUIET)
 
 
 def sweep(data=None, optimizers=("gd", "pw"), max_extensions=1):
-    data = small_cat(m=60) if data is None else data
+    data = learnable() if data is None else data
     base = replace(small_base(), max_epochs=30)
-    pilot = practice.pilot_targets(data, base, RATES, SEEDS, 12, log=QUIET)
+    pilot = practice.pilot_targets(data, base, RATES, SEEDS, BUDGET, log=QUIET)
     rows, summary = practice.sweep_to_targets(data, base, RATES, SEEDS, pilot["loss_target"],
                                               pilot["accuracy_target"], optimizers, max_extensions, log=QUIET)
     return data, base, pilot, rows, summary
@@ -101,7 +116,7 @@ def test_each_optimizer_may_start_from_its_own_grid_and_extends_by_its_own_step(
     assert practice.rate_grids([0.1, 0.2], ("gd", "pw")) == {"gd": [0.1, 0.2], "pw": [0.1, 0.2]}
     with pytest.raises(ValueError, match=r"learning_rates gives no grid for \['pw'\]"):
         practice.rate_grids(grids, ("gd", "pw"))
-    data = small_cat(m=60)
+    data = learnable()
     rows, _ = practice.sweep_to_targets(data, replace(small_base(), max_epochs=30), grids, SEEDS, 0.68, 0.5,
                                         ("gd", "pw-adam"), 2, log=QUIET)
     for name, grid in grids.items():
@@ -112,7 +127,7 @@ def test_each_optimizer_may_start_from_its_own_grid_and_extends_by_its_own_step(
 
 
 def test_every_setting_is_tuned_at_the_same_targets_and_compared_seed_by_seed():
-    data = small_cat(m=60)
+    data = learnable()
     pairs = [(2, None), (3, None), (3, 20)]
     study = practice.settings_study(data, replace(small_base(), max_epochs=30), pairs, [0.5, 1.0], SEEDS, 0.6,
                                     0.6, ("gd", "pw"), 1, log=QUIET)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ..experiments import PAPER_RESULTS, ExperimentConfig, load_data
+from ..experiments import PAPER_RESULTS, SOFTMAX, ExperimentConfig, load_data
 from . import provenance
 from .calibration import RULE_NAMES, best_setting
 
@@ -93,6 +93,14 @@ def configuration(dataset: str, calibrated_from: str | None = None, folder=".", 
     return ExperimentConfig.paper(dataset, **settings)
 
 
+def loss_words(config: ExperimentConfig) -> str:
+    """The multi-class loss of ``config`` in words: the softmax cross-entropy on the logits
+    (:data:`pwcore.experiments.SOFTMAX`), or AM-softmax on its input with its scale and margin."""
+    if {key: getattr(config, key) for key in SOFTMAX} == SOFTMAX:
+        return "softmax cross-entropy on the logits"
+    return f"AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"
+
+
 def configured(dataset: str, calibrated_from: str | None = None, **settings):
     """The base configuration of a study notebook (:func:`configuration`) and its data, with a printed line
     saying what they are.
@@ -107,7 +115,7 @@ def configured(dataset: str, calibrated_from: str | None = None, **settings):
         print(f"the best setting of {calibrated_from}: its rate, loss, initialization and seed (below), Algorithm 2 "
               f"read as {config.algorithm2}, the loss checked {RULE_NAMES[config.stop_rule]}")
     data = load_data(config)
-    loss = "" if data.n_classes == 2 else f", AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"
+    loss = "" if data.n_classes == 2 else f", {loss_words(config)}"
     scaling = "" if config.scaling == "255" else ", inputs standardized per feature"
     print(f"{dataset}: target {config.target:g}, up to {config.max_epochs} epochs, learning rate "
           f"{config.learning_rate:g}, {config.init} initialization, seed {config.seed}{loss}{scaling}")

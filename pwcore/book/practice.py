@@ -7,19 +7,15 @@ import statistics
 
 import numpy as np
 
+from ..metrics import chance_accuracy
 from ..practice import TARGETS
 from . import beyond as pages
 from . import claims
 from .beyond import LABELS, _select, uninformative_loss
-from .figures import _finished
+from .figures import LOG_SCALE_SPAN, _finished
 from .report import significant, table
 
 TARGET_NAMES = {"loss": "the training-loss target", "accuracy": "the held-out accuracy target"}
-
-
-def chance_accuracy(y_test: np.ndarray) -> float:
-    """The held-out accuracy of always answering the commonest class of ``y_test`` (shape ``(m,)``)."""
-    return float(np.bincount(y_test).max() / y_test.size)
 
 
 def targets_sentence(pilot: dict, config, data) -> str:
@@ -67,7 +63,9 @@ def pilot_figure(pilot: dict):
         ax.axvline(pilot["half"], color="gray", ls=":", lw=0.8)
         ax.set_xlabel("epochs")
         ax.set_ylabel(label)
-    axes[0].set_yscale("log")
+    losses = np.concatenate([c["epoch_loss"][np.isfinite(c["epoch_loss"])] for c in pilot["curves"]])
+    if losses.size and losses.min() > 0 and losses.max() / losses.min() > LOG_SCALE_SPAN:
+        axes[0].set_yscale("log")
     axes[1].legend(title=f"{LABELS[pilot['baseline']]} rate", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return _finished(fig)
 
