@@ -20,6 +20,8 @@ The pieces, one concept per module:
 - :mod:`pwcore.study`, :mod:`pwcore.calibration`: the sweeps around them (seeds, learning rates, the calibrated rate).
 - :mod:`pwcore.tuning`: one tuning rule for every optimizer (the same grid, extended up to each one's failure).
 - :mod:`pwcore.robustness`: a calibrated count over its whole rate interval, in both dtypes, with its margins.
+- :mod:`pwcore.beyond`: PW against momentum and Adam, across depths and mini-batch sizes.
+- :mod:`pwcore.practice`: time to targets a practitioner cares about (a training loss and a held-out accuracy).
 """
 from .losses import AdditiveMarginSoftmax, BinaryCrossEntropy, make_loss
 from .network import Network

@@ -150,3 +150,28 @@ def test_every_setting_is_tuned_at_the_same_targets_and_compared_seed_by_seed():
             if len(ratios) == len(seeds) and ratios:
                 assert epochs["n"] == len(ratios)
                 assert epochs["mean"] == pytest.approx(np.exp(np.mean(np.log(ratios))), rel=1e-12)
+
+
+def test_the_page_judges_both_targets_comparisons_as_one_family_and_states_the_targets():
+    from pwcore.book import practice as targets
+    data = learnable()
+    base = replace(small_base(), max_epochs=30)
+    pilot = practice.pilot_targets(data, base, RATES, SEEDS, BUDGET, log=QUIET)
+    study = practice.settings_study(data, base, [(3, None)], RATES, [1, 2, 3, 4, 5, 6], pilot["loss_target"],
+                                    pilot["accuracy_target"], ("gd", "pw"), 1, log=QUIET)
+    judged = targets.judged(study)
+    testable = [c for t in practice.TARGETS for c in judged[t]["comparisons"] if np.isfinite(c["p_value"])]
+    assert testable and {c["family"] for t in practice.TARGETS for c in judged[t]["comparisons"]} == {len(testable)}
+    assert all(c["claim"].startswith("not testable") for t in practice.TARGETS for c in judged[t]["comparisons"]
+               if c["quantity"] == "seconds")
+    values = targets.glue_values(judged)
+    assert {"loss_fastest_L3_full", "accuracy_fastest_L3_full", "loss_epochs_gd_pw_L3_full"} <= set(values)
+    sentence = targets.targets_sentence(pilot, base, data)
+    assert f"held-out accuracy of {pilot['accuracy_target']:.1%}" in sentence and f"after {BUDGET // 2} epochs" in sentence
+    assert "always answering the commonest class scores" in sentence
+    rows = targets.accuracy_rows(study["rows"], study["loss"]["summary"], layers=3, minibatch=None)
+    gd = next(r for r in rows if r["optimizer"] == "gd")
+    best = next(e["best_rate"] for e in study["loss"]["summary"] if e["optimizer"] == "gd")
+    at = [r["accuracy_at_loss_target"] for r in study["rows"] if r["optimizer"] == "gd" and r["learning_rate"] == best
+          and r["accuracy_at_loss_target"] is not None]
+    assert gd["n"] == len(at) > 0 and gd["at_loss"] == np.median(at)

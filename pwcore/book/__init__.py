@@ -24,6 +24,7 @@ One module per concept; the core modules of pwcore never import this package.
 ``calibration``    a calibration page's table, summary and best setting (read back by other pages)
 ``sweeps``         a learning-rate page's glued values, tables, sentences and figure
 ``beyond``         the figures, tables and plain answers of the "Beyond the paper" pages
+``practice``       the second edition's targets stated and drawn, its comparisons judged as one family
 ``claims``         which paired ratios may carry a claim word (not seconds; seeds, width, Holm)
 ``results``        the book's results store, and the table of stored results on each page
 ``audit``          which notebooks CI re-executes from scratch, the store bypassed
