@@ -26,8 +26,3 @@ def accuracy(net: Network, X: np.ndarray, y: np.ndarray):
     per_run = np.mean(predicted_classes(net.predict(X)) == y, axis=-1)
     return float(per_run[0]) if net.n_runs == 1 else per_run
 
-
-def chance_accuracy(y: np.ndarray) -> float:
-    """The accuracy of always answering the commonest class of ``y`` (shape ``(m,)``): what a classifier must
-    beat to have learned anything."""
-    return float(np.bincount(y).max() / y.size)

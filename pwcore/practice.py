@@ -32,7 +32,6 @@ import numpy as np
 
 from . import beyond
 from .experiments import ExperimentConfig
-from .metrics import chance_accuracy
 from .study import SWEPT, _check_grid, _check_optimizers, _check_seeds, optimizer_run, seconds_per_epoch, sweep_summary
 from .training import Run, train_runs
 from .tuning import check_extensions, run_row, tuned_rounds
@@ -114,6 +113,12 @@ def _check_learned(baseline, rate, half, loss, accuracy, initial_loss, accuracy_
             f"and a held-out accuracy of {accuracy:.1%} (to beat: {accuracy_floor:.1%}, the better of its start "
             f"and the commonest class) after {half} epochs: targets reached without learning say nothing. "
             f"Give it a larger budget of epochs or other rates")
+
+
+def chance_accuracy(y: np.ndarray) -> float:
+    """The accuracy of always answering the commonest class of ``y`` (shape ``(m,)``): what a classifier must
+    beat to have learned anything."""
+    return float(np.bincount(y).max() / y.size)
 
 
 def _median_at(curves: list, rate: float, epochs: int, field: str) -> float:

@@ -7,8 +7,7 @@ import statistics
 
 import numpy as np
 
-from ..metrics import chance_accuracy
-from ..practice import TARGETS
+from ..practice import TARGETS, chance_accuracy
 from . import beyond as pages
 from . import claims
 from .beyond import LABELS, _select, uninformative_loss
