@@ -22,7 +22,7 @@ class HeldOut:
         it has one); None: the accuracy is watched, not a target.
     epoch_accuracy : ndarray, shape (epochs_completed + 1,)
         ``epoch_accuracy[k]``: the held-out accuracy after ``k`` complete epochs (when ``epoch_loss[k]``
-        was evaluated).
+        was evaluated); NaN where that loss is not finite (weights that diverged predict nothing).
     loss_hit : tuple of (int, int) or None
         (epoch, sub-step) of the first evaluation below the loss target, 1-based, as ``stopped_at``.
     accuracy_hit : int or None

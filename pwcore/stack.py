@@ -135,8 +135,8 @@ class Recorder:
         self.rows.append((epoch, substep, value, seconds, tally.flops, tally.layer_updates))
         if substep == 1:
             self.epoch_loss.append(value)
-            if held_out_accuracy is not None:
-                self.epoch_accuracy.append(float(held_out_accuracy))
+            if held_out_accuracy is not None:  # NaN where the loss is: weights that diverged predict nothing
+                self.epoch_accuracy.append(float(held_out_accuracy) if math.isfinite(value) else math.nan)
         epochs_run = epoch - 1 if substep == 1 else epoch
         where = f"epoch {epoch}" + ("" if substep == 1 else f", sub-step {substep}")
         run = self.run

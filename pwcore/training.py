@@ -161,7 +161,9 @@ def train_runs(runs, X: np.ndarray, y: np.ndarray, runs_per_stack: int | None = 
                          "cluster, or unset PWCORE_DASK_SCHEDULER")
     # decided here, not by each worker's core count: the parts set the order of the sums
     n_parts = default_parts(X.shape[1]) if n_parts is None else n_parts
-    chunks = _stacks(runs, X.shape[1], runs_per_stack)
+    # a stack's forward pass over its held-out samples needs memory beside its training set's
+    chunks = _stacks(runs, X.shape[1] + max((run.held_out[0].shape[1] for run in runs if run.held_out), default=0),
+                     runs_per_stack)
     trained = executor.map(train_stack, [([runs[i] for i in chunk], chunk) for chunk in chunks],
                            X, y, progress, n_parts, report)
     histories = [None] * len(runs)

@@ -128,3 +128,24 @@ def test_softmax_on_logits_is_the_standard_cross_entropy():
     one_hot = np.eye(4)[:, y]
     np.testing.assert_allclose(dA, (np.exp(log_softmax) - one_hot) / 9, rtol=1e-12, atol=1e-15)
     assert isinstance(loss, AdditiveMarginSoftmax) and loss.margin.tolist() == [0.0]
+
+
+def test_a_run_that_diverges_records_no_accuracy_for_its_diverged_weights():
+    net, X, y, held_out = problem()
+    history = train_runs([Run(net.copy(), BinaryCrossEntropy(), make_optimizer("gd", 1e6), None, 12, "evaluation",
+                              held_out=held_out)], X, y)[0]
+    assert history.status == "diverged"
+    accuracy = history.held_out.epoch_accuracy
+    assert np.isnan(accuracy[-1]) and np.isfinite(accuracy[0])
+    assert np.array_equal(np.isfinite(accuracy), np.isfinite(history.epoch_loss))
+
+
+def test_stacks_are_planned_with_room_for_the_held_out_samples(monkeypatch):
+    from pwcore import memory
+    net, X, y, held_out = problem()
+    big = (np.repeat(held_out[0], 4, axis=1), np.repeat(held_out[1], 4))  # 120 held-out samples beside 40
+    one = memory.stack_bytes(net, X.shape[1], 1)
+    monkeypatch.setattr(memory, "available_bytes", lambda: int(4 * one / memory.MEMORY_SHARE))  # 4 plain runs fit
+    plain = train_runs([run(net.copy(), max_epochs=1) for _ in range(3)], X, y)
+    watched = train_runs([run(net.copy(), big, max_epochs=1) for _ in range(3)], X, y)
+    assert {h.stack_size for h in plain} == {3} and {h.stack_size for h in watched} == {1}
