@@ -31,6 +31,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import beyond
+from .checks import is_whole
 from .experiments import ExperimentConfig
 from .study import SWEPT, _check_grid, _check_optimizers, _check_seeds, optimizer_run, seconds_per_epoch, sweep_summary
 from .training import Run, train_runs
@@ -83,7 +84,7 @@ def pilot_targets(data, base: ExperimentConfig, learning_rates, seeds, budget: i
     """
     seeds, grid = _check_seeds(seeds), _check_grid(learning_rates)
     _check_optimizers([baseline])
-    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 2:
+    if not is_whole(budget) or budget < 2:
         raise ValueError(f"budget must be a whole number of epochs, at least 2, got {budget!r}")
     free = replace(base, target=None, max_epochs=int(budget))
     jobs = [(rate, seed) for rate in grid for seed in seeds]
@@ -93,11 +94,11 @@ def pilot_targets(data, base: ExperimentConfig, learning_rates, seeds, budget: i
     curves = [{"learning_rate": rate, "seed": seed, "status": h.status, "epoch_loss": h.epoch_loss,
                "epoch_accuracy": h.held_out.epoch_accuracy} for (rate, seed), h in zip(jobs, histories)]
     best = min(grid, key=lambda rate: _median_at(curves, rate, int(budget), "epoch_loss"))
+    if not math.isfinite(_median_at(curves, best, int(budget), "epoch_loss")):
+        raise ValueError(f"{baseline} diverged within its budget at every rate for the median seed: lower the "
+                         f"learning rates {grid}")
     half = int(budget) // 2
     loss_target = _median_at(curves, best, half, "epoch_loss")
-    if not math.isfinite(loss_target):
-        raise ValueError(f"{baseline} diverged at every rate for the median seed: lower the learning rates "
-                         f"{grid}")
     accuracy_target = _median_at(curves, best, half, "epoch_accuracy")
     _check_learned(baseline, best, half, loss_target, accuracy_target, _median_at(curves, best, 0, "epoch_loss"),
                    max(_median_at(curves, best, 0, "epoch_accuracy"), chance_accuracy(data.y_test)))
@@ -121,13 +122,26 @@ def chance_accuracy(y: np.ndarray) -> float:
     return float(np.bincount(y).max() / y.size)
 
 
-def _median_at(curves: list, rate: float, epochs: int, field: str) -> float:
-    """The median over seeds of ``field`` after ``epochs`` epochs at ``rate``; a run that diverged before
-    then counts as an infinite loss (or a zero accuracy), so it ranks last."""
+def median_curve(curves: list, rate: float, field: str, length: int | None = None) -> np.ndarray:
+    """The median over the seeds at ``rate`` of ``field`` (``"epoch_loss"`` or ``"epoch_accuracy"``) of
+    :func:`pilot_targets`' ``curves``, epoch by epoch, shape ``(length,)`` (default: the longest run's).
+
+    A run that diverged or stopped counts as an infinite loss (or a zero accuracy) from then on, so that it
+    ranks last.
+    """
+    mine = [c[field] for c in curves if c["learning_rate"] == rate]
+    length = max(len(values) for values in mine) if length is None else length
     worst = math.inf if field == "epoch_loss" else 0.0
-    values = [c[field][epochs] if c[field].size > epochs and math.isfinite(c[field][epochs]) else worst
-              for c in curves if c["learning_rate"] == rate]
-    return float(np.median(values))
+    padded = np.full((len(mine), length), worst)
+    for row, values in zip(padded, mine):
+        kept = np.asarray(values[:length], float)
+        row[:kept.size] = np.where(np.isfinite(kept), kept, worst)
+    return np.median(padded, axis=0)
+
+
+def _median_at(curves: list, rate: float, epochs: int, field: str) -> float:
+    """:func:`median_curve` after ``epochs`` epochs."""
+    return float(median_curve(curves, rate, field, epochs + 1)[epochs])
 
 
 def sweep_to_targets(data, base: ExperimentConfig, learning_rates, seeds, loss_target: float, accuracy_target: float,
@@ -143,7 +157,7 @@ def sweep_to_targets(data, base: ExperimentConfig, learning_rates, seeds, loss_t
         Everything but the learning rate and the seed; ``max_epochs`` is each run's budget. Its target and
         stopping rule are replaced: ``loss_target``, checked once per epoch.
     learning_rates : sequence of float, or dict
-        One initial grid for every optimizer, or one per optimizer (``{name: grid}``, :func:`rate_grids`).
+        One initial grid for every optimizer, or one per optimizer (``{name: grid}``, :func:`optimizer_grids`).
     seeds, optimizers, max_extensions
         As :func:`pwcore.tuning.tuned_sweep`.
     loss_target, accuracy_target : float
@@ -158,10 +172,11 @@ def sweep_to_targets(data, base: ExperimentConfig, learning_rates, seeds, loss_t
         ``accuracy_at_loss_target`` (None if missed) and ``final_accuracy``.
     summary : dict
         ``{target: [one pwcore.study.sweep_summary per optimizer]}`` for each of :data:`TARGETS`, from
-        :func:`target_view`.
+        :func:`target_view`. Its ``extensions`` and ``capped`` are the joint search's (toward both
+        targets); ``interior`` says whether each target's own best rate is inside the rates tried.
     """
     seeds, optimizers = _check_seeds(seeds), _check_optimizers(optimizers)
-    grids = rate_grids(learning_rates, optimizers)
+    grids = optimizer_grids(learning_rates, optimizers)
     check_extensions(max_extensions)
     if not 0 < accuracy_target <= 1:
         raise ValueError(f"accuracy_target must be a fraction in (0, 1], got {accuracy_target!r}")
@@ -179,7 +194,7 @@ def sweep_to_targets(data, base: ExperimentConfig, learning_rates, seeds, loss_t
                            for name in optimizers] for target in TARGETS}
 
 
-def rate_grids(learning_rates, optimizers: tuple) -> dict:
+def optimizer_grids(learning_rates, optimizers: tuple) -> dict:
     """``{optimizer: its initial grid}``: ``learning_rates`` for each, or ``learning_rates[name]`` from a dict
     that gives every optimizer of ``optimizers`` one (each checked: two distinct positive rates or more)."""
     if not isinstance(learning_rates, dict):
@@ -194,10 +209,12 @@ def rate_grids(learning_rates, optimizers: tuple) -> dict:
 def target_row(history, seconds: float) -> dict:
     """A row of :func:`sweep_to_targets`: ``history``'s run toward both targets, ``seconds`` its optimizer's
     seconds per epoch."""
-    accuracy = history.held_out.epoch_accuracy
-    loss_elapsed = history.epochs_to_loss_target()
-    at_loss = accuracy[int(loss_elapsed)] if math.isfinite(loss_elapsed) else None
-    return {**run_row(history, seconds), "seconds_per_epoch": seconds, "loss_elapsed": loss_elapsed,
+    accuracy, hit = history.held_out.epoch_accuracy, history.held_out.loss_hit
+    if hit is not None and hit[1] != 1:
+        raise ValueError(f"the loss target was reached inside an epoch ({hit}), where no accuracy is measured: "
+                         "check the loss once per epoch (stop_rule='epoch')")
+    at_loss = None if hit is None else accuracy[hit[0] - 1]  # the weights that reached the loss target
+    return {**run_row(history, seconds), "seconds_per_epoch": seconds, "loss_elapsed": history.epochs_to_loss_target(),
             "accuracy_epochs": history.epochs_to_accuracy_target(),
             "accuracy_at_loss_target": None if at_loss is None else float(at_loss),
             "final_accuracy": float(accuracy[-1]) if accuracy.size else None}
@@ -246,10 +263,11 @@ def settings_study(data, base: ExperimentConfig, pairs, learning_rates, seeds, l
         label = {"layers": n_layers, "minibatch": minibatch}
         for row in setting_rows:
             row.update(label, flops_per_epoch=costs[row["optimizer"]]["flops"])
-            costs[row["optimizer"]]["seconds"] = row["seconds_per_epoch"]
+        for name in optimizers:  # the one timing of each optimizer in this setting, which every row carries
+            costs[name]["seconds"] = next(r["seconds_per_epoch"] for r in setting_rows if r["optimizer"] == name)
         rows += setting_rows
         for target in TARGETS:
-            view = [{**r, "flops": r["elapsed"] * r["flops_per_epoch"]} for r in target_view(setting_rows, target)]
+            view = target_view(setting_rows, target)
             out[target]["summary"] += [{**label, **beyond.summary_entry(entry, view, costs[entry["optimizer"]])}
                                        for entry in summaries[target]]
             out[target]["comparisons"] += [

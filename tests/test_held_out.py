@@ -149,3 +149,29 @@ def test_stacks_are_planned_with_room_for_the_held_out_samples(monkeypatch):
     plain = train_runs([run(net.copy(), max_epochs=1) for _ in range(3)], X, y)
     watched = train_runs([run(net.copy(), big, max_epochs=1) for _ in range(3)], X, y)
     assert {h.stack_size for h in plain} == {3} and {h.stack_size for h in watched} == {1}
+
+
+def test_a_loss_target_hit_inside_an_epoch_counts_its_sub_step_while_the_run_goes_on_to_the_accuracy():
+    net, X, y, held_out = problem()
+    free = train_runs([run(net.copy(), held_out, max_epochs=12)], X, y)[0]
+    inside = np.flatnonzero(free.eval_substep > 1)[2]  # an evaluation inside an epoch
+    target = float(free.eval_loss[inside]) * (1 + 1e-9)
+    first = int(np.argmax(free.eval_loss < target))
+    curve = free.held_out.epoch_accuracy
+    goal = float(np.max(curve))
+    later = int(np.argmax(curve >= goal))
+    assert free.eval_epoch[first] - 1 < later  # the accuracy comes after the loss
+    both = train_runs([run(net.copy(), held_out, target=target, accuracy_target=goal)], X, y)[0]
+    assert both.held_out.loss_hit == (free.eval_epoch[first], free.eval_substep[first])
+    assert both.epochs_to_loss_target() == free.eval_positions[first] and both.stopped_at == (later + 1, 1)
+
+
+def test_a_mini_batch_run_watches_its_accuracy_after_each_whole_epoch():
+    net, X, y, held_out = problem()
+    watched = Run(net.copy(), BinaryCrossEntropy(), make_optimizer("pw", 0.5), None, 3, "epoch", 10, 7,
+                  held_out=held_out)
+    history = train_runs([watched], X, y)[0]
+    alone = Run(net.copy(), BinaryCrossEntropy(), make_optimizer("pw", 0.5), None, 3, "epoch", 10, 7)
+    train_runs([alone], X, y)
+    assert len(history.held_out.epoch_accuracy) == 4
+    assert history.held_out.epoch_accuracy[-1] == accuracy(alone.net, *held_out)

@@ -7,7 +7,7 @@ import statistics
 
 import numpy as np
 
-from ..practice import TARGETS, chance_accuracy
+from ..practice import TARGETS, chance_accuracy, median_curve
 from . import beyond as pages
 from . import claims
 from .beyond import LABELS, _select, uninformative_loss
@@ -31,18 +31,6 @@ def targets_sentence(pilot: dict, config, data) -> str:
             f"{len({c['seed'] for c in pilot['curves']})} seeds.")
 
 
-def _median_curve(curves: list, rate: float, field: str) -> np.ndarray:
-    """The median over seeds, epoch by epoch, of ``field`` at ``rate`` (a run that diverged or stopped counts
-    as an infinite loss, or a zero accuracy, from then on)."""
-    mine = [c[field] for c in curves if c["learning_rate"] == rate]
-    length = max(len(values) for values in mine)
-    worst = math.inf if field == "epoch_loss" else 0.0
-    padded = np.full((len(mine), length), worst)
-    for row, values in zip(padded, mine):
-        row[:len(values)] = np.where(np.isfinite(values), values, worst)
-    return np.median(padded, axis=0)
-
-
 def pilot_figure(pilot: dict):
     """The pilot's median training loss and held-out accuracy, epoch by epoch, at each rate; the targets and
     the epoch they are read at marked."""
@@ -52,7 +40,7 @@ def pilot_figure(pilot: dict):
     for rate in rates:
         best = rate == pilot["best_rate"]
         for ax, field in zip(axes, ("epoch_loss", "epoch_accuracy")):
-            curve = _median_curve(pilot["curves"], rate, field)
+            curve = median_curve(pilot["curves"], rate, field)
             shown = np.isfinite(curve)
             ax.plot(np.flatnonzero(shown), curve[shown], lw=2.2 if best else 1,
                     label=f"{rate:g}" + (" (best)" if best else ""))
@@ -71,7 +59,7 @@ def pilot_figure(pilot: dict):
 
 def accuracy_rows(rows: list, summary: list, **setting) -> list:
     """At each optimizer's best rate for the loss target in a setting: the median held-out accuracy where
-    the loss target was reached, and at the end of the run, over the seeds that reached it."""
+    the loss target was reached, over the seeds that reached it (``n``)."""
     out = []
     for entry in _select(summary, **setting):
         reached = [r for r in _select(rows, optimizer=entry["optimizer"], **setting)
@@ -86,6 +74,14 @@ def accuracy_table(rows: list, summary: list, **setting) -> str:
     return table(accuracy_rows(rows, summary, **setting), [
         (lambda r: LABELS[r["optimizer"]], "optimizer", ""), ("n", "seeds that reached the loss target", "d"),
         ("at_loss", "held-out accuracy there (median)", ".1%")])
+
+
+def csv_tables(pilot: dict, study: dict, judged_study: dict) -> dict:
+    """The page's CSV files, ``{name: rows}``: every run, each target's summary and judged comparisons
+    (:func:`judged`), and the pilot's runs without their epoch-by-epoch curves."""
+    return {"runs": study["rows"], **{f"{t}_summary": judged_study[t]["summary"] for t in TARGETS},
+            **{f"{t}_comparisons": judged_study[t]["comparisons"] for t in TARGETS},
+            "pilot": [{k: v for k, v in c.items() if not k.startswith("epoch_")} for c in pilot["curves"]]}
 
 
 def judged(study: dict) -> dict:
