@@ -192,3 +192,14 @@ def test_a_target_view_says_which_runs_reached_that_target():
     loss, accuracy_view = practice.target_view(rows, "loss"), practice.target_view(rows, "accuracy")
     assert [(v["status"], v["elapsed"], v["epochs"], v["seconds"]) for v in loss[:1]] == [("target", 4.0, 4, 2.0)]
     assert [v["status"] for v in accuracy_view] == ["max_epochs", "diverged"] and loss[1]["status"] == "diverged"
+
+
+def test_the_seeds_figure_draws_every_seed_of_each_optimizer_at_its_best_rate():
+    from pwcore.book import practice as targets
+    data = learnable()
+    study = practice.settings_study(data, replace(small_base(), max_epochs=30), [(3, None)], RATES, SEEDS, 0.3, 0.8,
+                                    ("gd", "pw"), 1, log=QUIET)
+    figure = targets.seeds_figure(study["rows"], targets.judged(study), 3)
+    for ax in figure.axes:
+        points = sum(len(collection.get_offsets()) for collection in ax.collections)
+        assert points == 2 * len(SEEDS)  # reached or crossed at the top: every seed of both optimizers

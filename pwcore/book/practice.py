@@ -7,10 +7,10 @@ import statistics
 
 import numpy as np
 
-from ..practice import TARGETS, chance_accuracy, median_curve
+from ..practice import TARGETS, chance_accuracy, median_curve, target_view
 from . import beyond as pages
 from . import claims
-from .beyond import LABELS, _select, uninformative_loss
+from .beyond import COLORS, LABELS, _select, uninformative_loss
 from .figures import LOG_SCALE_SPAN, _finished
 from .report import significant, table
 
@@ -54,6 +54,31 @@ def pilot_figure(pilot: dict):
     if losses.size and losses.min() > 0 and losses.max() / losses.min() > LOG_SCALE_SPAN:
         axes[0].set_yscale("log")
     axes[1].legend(title=f"{LABELS[pilot['baseline']]} rate", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return _finished(fig)
+
+
+def seeds_figure(rows: list, judged_study: dict, layers: int, minibatch: int | None = None):
+    """Epochs to each target (one panel per target) of every seed, each optimizer at its best rate for that
+    target in one setting; a seed that missed it is drawn at the top of its panel as a cross."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(TARGETS), figsize=(10, 3.8), sharey=True)
+    setting = {"layers": layers, "minibatch": minibatch}
+    for ax, target in zip(axes, TARGETS):
+        view = _select(target_view(_select(rows, **setting), target), **setting)
+        summary = _select(judged_study[target]["summary"], **setting)
+        top = max([v["elapsed"] for v in view if v["status"] == "target"], default=1.0) * 1.1 + 1
+        for k, entry in enumerate(summary):
+            name, best = entry["optimizer"], entry["best_rate"]
+            mine = [v for v in view if v["optimizer"] == name and v["learning_rate"] == best]
+            reached = [v["elapsed"] for v in mine if v["status"] == "target"]
+            jitter = np.linspace(-0.15, 0.15, max(len(mine), 1))
+            ax.scatter(k + jitter[:len(reached)], reached, color=COLORS[name], s=16)
+            missed = len(mine) - len(reached)
+            if missed:
+                ax.scatter(k + jitter[len(reached):len(mine)], [top] * missed, color=COLORS[name], marker="x", s=24)
+        ax.set_xticks(range(len(summary)), [LABELS[e["optimizer"]] for e in summary], rotation=30)
+        ax.set_title(TARGET_NAMES[target], fontsize=10)
+    axes[0].set_ylabel("epochs to the target (each seed)")
     return _finished(fig)
 
 
