@@ -46,3 +46,12 @@ def test_every_template_sets_itself_up_under_its_own_name():
         if template.stem == "regeneration":  # reads notebooks, configures no experiment
             continue
         assert re.findall(r'setup\("(\w+)"', template.read_text()) == [template.stem], template.name
+
+
+def test_setup_leaves_out_of_its_line_the_settings_the_page_varies(shared_data, monkeypatch, capsys):
+    monkeypatch.setenv("PWCORE_DATA_DIR", str(shared_data))
+    setup("practice", {"dataset": "cat", "max_epochs": 5, "pilot_rates": [0.01, 0.02], "seeds": [1, 2]})
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("cat: up to 5 epochs, ") and "learning rate" not in line.split("(")[0]
+    assert "seed" not in line.split("(")[0] and "target" not in line.split("(")[0]
+    assert line.endswith("(the target, the learning rate, the seed: varied on this page)")

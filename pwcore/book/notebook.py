@@ -25,6 +25,11 @@ from .calibration import RULE_NAMES, best_setting
 __all__ = ["Markdown", "Page", "display", "glue", "quiet", "settings", "setup"]
 
 SETTINGS = tuple(field.name for field in fields(ExperimentConfig) if field.name != "dataset")
+# The settings a page parameter varies across the page's runs: their one value in the configuration is not
+# the page's, so the printed line leaves them out.
+VARIED_BY = {"learning_rates": ("learning_rate",), "n_rates": ("learning_rate",), "seeds": ("seed",),
+             "n_seeds": ("seed",), "pilot_rates": ("learning_rate", "target")}
+SETTING_WORDS = {"target": "the target", "learning_rate": "the learning rate", "seed": "the seed"}
 
 
 def quiet(line: str) -> None:
@@ -71,7 +76,9 @@ def setup(template: str, namespace: dict | None = None) -> Page:
     path = f"notebooks/{template}.md"
     if not namespace or "dataset" not in namespace:
         return Page(path)
-    config, data = configured(namespace["dataset"], namespace.get("calibrated_from"), **settings(namespace))
+    varied = {setting for name in namespace if name in VARIED_BY for setting in VARIED_BY[name]}
+    config, data = configured(namespace["dataset"], namespace.get("calibrated_from"), varied=varied,
+                              **settings(namespace))
     return Page(path, config, data)
 
 
@@ -101,9 +108,15 @@ def loss_words(config: ExperimentConfig) -> str:
     return f"AM-softmax on {config.am_input} (s {config.s:g}, margin {config.margin:g})"
 
 
-def configured(dataset: str, calibrated_from: str | None = None, **settings):
+def configured(dataset: str, calibrated_from: str | None = None, varied=(), **settings):
     """The base configuration of a study notebook (:func:`configuration`) and its data, with a printed line
     saying what they are.
+
+    Parameters
+    ----------
+    varied : collection of str
+        Settings the page varies across its runs (``"target"``, ``"learning_rate"``, ``"seed"``): the line
+        says they vary instead of printing the configuration's one value.
 
     Returns
     -------
@@ -117,6 +130,18 @@ def configured(dataset: str, calibrated_from: str | None = None, **settings):
     data = load_data(config)
     loss = "" if data.n_classes == 2 else f", {loss_words(config)}"
     scaling = "" if config.scaling == "255" else ", inputs standardized per feature"
-    print(f"{dataset}: target {config.target:g}, up to {config.max_epochs} epochs, learning rate "
-          f"{config.learning_rate:g}, {config.init} initialization, seed {config.seed}{loss}{scaling}")
+    print(f"{dataset}: {_settings_line(config, varied)}{loss}{scaling}")
     return config, data
+
+
+def _settings_line(config: ExperimentConfig, varied) -> str:
+    """"target 3.248, up to 300 epochs, learning rate 0.0075, course initialization, seed 1", less the
+    ``varied`` settings, which a closing clause names."""
+    parts = {"target": f"target {config.target:g}", "max_epochs": f"up to {config.max_epochs} epochs",
+             "learning_rate": f"learning rate {config.learning_rate:g}", "init": f"{config.init} initialization",
+             "seed": f"seed {config.seed}"}
+    line = ", ".join(text for name, text in parts.items() if name not in varied)
+    named = [words for name, words in SETTING_WORDS.items() if name in varied]
+    if named:
+        line += f" ({', '.join(named)}: varied on this page)"
+    return line
