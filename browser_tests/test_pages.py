@@ -85,19 +85,28 @@ def test_no_internal_link_is_broken(browser, html_dir):
 
 def test_beyond_page_shows_each_dataset_s_answers_figures_and_table(browser, html_dir):
     open_page(browser, html_dir / "book" / "beyond.html")
-    sections = browser.find_elements("css selector", "main section section")
-    answers = {s.find_element("css selector", "h2").text.rstrip("#"): [li.text for li in s.find_elements(
-        "css selector", "li")] for s in sections if s.find_elements("css selector", "h2")}
+    headed = {}  # each section by its own heading (h2: the editions; h3: the first edition's questions)
+    for section in browser.find_elements("css selector", "main section section"):
+        heading = section.find_elements("css selector", ":scope > h2, :scope > h3")
+        if heading:
+            headed[heading[0].text.rstrip("#")] = section
+    answers = {title: [li.text for li in s.find_elements("css selector", "li")] for title, s in headed.items()}
     questions = [title for title in answers if title.endswith("?")]
     assert len(questions) == 3, f"expected the three questions as sections, found {list(answers)}"
+    second = next(s for title, s in headed.items() if "second edition" in title)
+    ratio_tables = [table for table in second.find_elements("css selector", "table")
+                    if "/ PW" in table.find_element("css selector", "tbody").text]
+    assert len(ratio_tables) == 2, "the second edition: expected a table of ratios for each loss"
+    for table in ratio_tables:
+        cells = [td.text for td in table.find_elements("css selector", "tbody td")]
+        assert all(cell.strip() for cell in cells) and sum("paired seeds" in cell for cell in cells) >= 8, cells
     # the first question is answered in sentences, one item per dataset; depth and mini-batches in tables
     items = answers[questions[0]]
     datasets = [item.split(":")[0].split(",")[0] for item in items]
     assert datasets[:2] == ["MNIST", "CIFAR-10"] and set(datasets) == {"MNIST", "CIFAR-10"}, items
     assert all(" / " in item and "time" in item for item in items), f"an answer is empty: {items}"
     for question in questions[1:]:
-        section = next(s for s in sections if s.find_elements("css selector", "h2")
-                       and s.find_element("css selector", "h2").text.rstrip("#") == question)
+        section = headed[question]
         tables = [table for table in section.find_elements("css selector", "table")
                   if "/ PW" in table.find_element("css selector", "thead").text]
         assert len(tables) == 2, f"{question}: expected a table of ratios for MNIST and for CIFAR-10"
@@ -109,5 +118,9 @@ def test_beyond_page_shows_each_dataset_s_answers_figures_and_table(browser, htm
     assert len(images) >= 3 and all(browser.execute_script("return arguments[0].naturalWidth", i) > 100
                                     for i in images), "a glued figure is missing"
     tables = browser.find_elements("css selector", "main table")
+    # the editions' settings tables have an empty first header cell; every other table holds ratios
+    settings = [t for t in tables if not t.find_element("css selector", "thead th").text.strip()]
     claims = ("has an advantage", "inconclusive", "slower", "not compared")
-    assert len(tables) >= 3 and all(any(c in t.text for c in claims) for t in tables[1:]), "a table has no claims"
+    ratios = [t for t in tables if t not in settings]
+    assert len(settings) == 2 and len(ratios) >= 6, f"{len(settings)} settings and {len(ratios)} ratio tables"
+    assert all(any(c in t.text for c in claims) for t in ratios), "a table has no claims"
