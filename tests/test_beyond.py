@@ -268,3 +268,13 @@ def test_the_summary_table_marks_a_best_rate_at_the_edge_of_the_rates_tried():
     assert pages._best_rate_cell({**row, "interior": False}) == "0.25 (edge)"
     assert pages._best_rate_cell({**row, "interior": False, "capped": True}) == "0.25 (edge: extensions ran out)"
     assert pages._best_rate_cell({**row, "best_rate": None, "interior": False}) == "-"
+
+
+def test_a_claim_names_the_pw_form_and_leaves_a_reason_that_names_optimizers_as_it_is():
+    judged = claims.judged([
+        {"numerator": "momentum", "denominator": "pw-momentum", "quantity": "epochs", "n": 8, "mean": 2.0,
+         "low": 1.5, "high": 2.6},
+        {"numerator": "momentum", "denominator": "pw-momentum", "quantity": "epochs", "n": 8, "mean": 2.0,
+         "low": 1.5, "high": 2.6, "untestable_because": "PW-momentum on 4 of the 8 paired seeds lost it"}])
+    assert pages.claim(judged[0]) == "PW-momentum has an advantage"
+    assert pages.claim(judged[1]) == "not testable here: PW-momentum on 4 of the 8 paired seeds lost it"

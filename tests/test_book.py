@@ -1,4 +1,5 @@
 """The book's wiring: runs, table of contents, atomic notebook regeneration, MathJax."""
+import re
 from pathlib import Path
 
 import pytest
@@ -188,11 +189,20 @@ def test_no_two_modules_of_pwcore_import_each_other_even_through_others():
 
 
 @pytest.mark.parametrize("templates, runs_only_with_them", [
-    (["study_calibration"], "calibration.py"), (["beyond", "practice"], "beyond.py"), (["practice"], "practice.py"),
-    (["study_learning_rate"], "book/sweeps.py")])
+    (["study_calibration"], "calibration.py"), (["beyond", "practice"], "beyond.py"),
+    (["beyond", "practice"], "practice.py"), (["beyond"], "replay.py"), (["study_learning_rate"], "book/sweeps.py")])
 def test_a_page_s_fingerprint_covers_what_it_runs_and_not_what_other_pages_run(templates, runs_only_with_them):
     from pwcore.book.imports import template_modules
     covered = {path.stem: [p.relative_to(ROOT / "pwcore").as_posix() for p in template_modules(path, ROOT / "pwcore")]
                for path in (ROOT / "notebooks").glob("*.md")}
     assert sorted(name for name, modules in covered.items() if runs_only_with_them in modules) == templates
     assert not {"study.py", "calibration.py"} & set(covered["figure1"] + covered["regeneration"])
+
+
+def test_a_label_and_its_table_are_kept_in_one_container_that_printing_keeps_on_a_page():
+    from pwcore.book.report import kept_together
+    block = kept_together("**Depth**\n\n| a |\n|---|\n| 1 |")
+    assert block.splitlines()[0] == ":::{container} pwcore-keep" and block.splitlines()[-1] == ":::"
+    assert "**Depth**\n\n| a |" in block
+    css = (ROOT / "pwcore" / "book" / "assets" / "print.css").read_text()
+    assert re.search(r"\.pwcore-keep\s*\{\s*break-inside:\s*avoid", css), "the print style does not keep it together"

@@ -203,3 +203,50 @@ def test_the_seeds_figure_draws_every_seed_of_each_optimizer_at_its_best_rate():
     for ax in figure.axes:
         points = sum(len(collection.get_offsets()) for collection in ax.collections)
         assert points == 2 * len(SEEDS)  # reached or crossed at the top: every seed of both optimizers
+
+
+def test_the_loss_of_an_output_that_says_nothing_is_the_best_constant_output_s_on_binary_data():
+    from pwcore.book import practice as targets
+    from pwcore.losses import BinaryCrossEntropy
+    data = learnable()
+    p = data.y_train.mean()
+    constant = np.full((1, data.y_train.size), p)  # the best output that ignores the input
+    assert targets.nothing_loss(small_base(), data) == pytest.approx(BinaryCrossEntropy()(constant[None], data.y_train)[0],
+                                                                     rel=1e-12)
+    for other in (p / 2, (1 + p) / 2):
+        assert targets.nothing_loss(small_base(), data) < BinaryCrossEntropy()(np.full_like(constant, other)[None],
+                                                                               data.y_train)[0]
+    pilot = {"loss_target": 0.3, "accuracy_target": 0.9, "baseline": "gd", "best_rate": 0.5, "budget": 12, "half": 6,
+             "curves": [{"seed": 1}]}
+    assert "the loss of a network that outputs the training set's fraction of positives" in targets.targets_sentence(
+        pilot, small_base(), data)
+
+
+def test_the_page_says_which_optimizers_it_leaves_out_and_where_the_reason_is():
+    from pwcore.book import practice as targets
+    assert targets.optimizers_sentence(["gd", "pw", "gd_multipliers", "momentum", "pw-momentum", "adam", "pw-adam"]) == (
+        "This page runs every optimizer of these pages: GD, PW, control, momentum, PW-momentum, Adam, PW-Adam.")
+    words = targets.optimizers_sentence(["gd", "pw", "gd_multipliers", "momentum", "pw-momentum"])
+    assert words.startswith("This page runs GD, PW, control, momentum, PW-momentum; it leaves out Adam and PW-Adam")
+    assert "notebooks/runs.yml" in words
+
+
+def test_an_accuracy_comparison_is_not_testable_where_a_run_reached_the_target_and_lost_it():
+    from pwcore.book import claims, practice as targets
+    setting = {"layers": 4, "minibatch": None}
+    summary = [{"optimizer": "gd", "best_rate": 0.1, **setting}, {"optimizer": "pw", "best_rate": 0.2, **setting}]
+    rows = [{"optimizer": name, "learning_rate": rate, "seed": seed, "status": "target", **setting}
+            for name, rate in (("gd", 0.1), ("pw", 0.2), ("pw", 0.4)) for seed in range(1, 7)]
+    comparison = {"numerator": "gd", "denominator": "pw", "quantity": "epochs", "seeds": [1, 2, 3, 4, 5, 6], "n": 6,
+                  "mean": 2.0, "low": 1.5, "high": 2.5, **setting}
+    assert targets.transient_seeds(rows, summary, comparison) == {}
+    assert targets.mark_transient(comparison, rows, summary) is comparison
+    assert claims.judged([comparison])[0]["claim"] == "PW has an advantage"
+    rows[8]["status"] = "max_epochs"  # pw at its best rate, seed 3: reached the accuracy target, then lost it
+    rows[14]["status"] = "diverged"   # pw at a rate it was not compared at: does not count
+    assert targets.transient_seeds(rows, summary, comparison) == {"pw": [3]}
+    judged = claims.judged([targets.mark_transient(comparison, rows, summary)])[0]
+    assert judged["claim"].startswith("not testable here: at the best rates, runs reached the accuracy target")
+    assert "(PW on 1 of the 6 paired seeds)" in judged["claim"] and judged["family"] == 0
+    unpaired = {**comparison, "seeds": [1, 2, 4, 5, 6], "n": 5}  # seed 3 not paired: not this comparison's evidence
+    assert targets.transient_seeds(rows, summary, unpaired) == {}

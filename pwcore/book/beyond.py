@@ -188,7 +188,8 @@ def _seconds_cell(row: dict):
 def claim(comparison: dict) -> str:
     """What a judged comparison (:func:`pwcore.book.claims.judged`) lets the page say, naming its PW form:
     ``"PW-Adam has an advantage"``, or why it says no more."""
-    return claims.word(comparison).replace("PW", LABELS[comparison["denominator"]], 1)
+    word = claims.word(comparison)  # "PW has an advantage", "PW is slower": said of the PW form compared
+    return LABELS[comparison["denominator"]] + word[len("PW"):] if word.startswith("PW ") else word
 
 
 def explain_unpaired(comparisons: list, summary: list) -> list:

@@ -61,9 +61,12 @@ def holm(p_values, alpha: float = ALPHA) -> list:
 
 def why_not_testable(interval: dict) -> str | None:
     """Why an interval cannot carry a claim word, or None if it can. A comparison of seconds (its
-    ``quantity`` "seconds") never can: :data:`UNTIMED`."""
+    ``quantity`` "seconds") never can: :data:`UNTIMED`; nor one whose page found a reason of its own, its
+    ``untestable_because``."""
     if interval.get("quantity") == "seconds":
         return UNTIMED
+    if interval.get("untestable_because"):
+        return f"not testable here: {interval['untestable_because']}"
     n = interval["n"]
     if n < MIN_PAIRED_SEEDS:
         return f"not testable here: {n} paired seed{'s' if n != 1 else ''}, at least {MIN_PAIRED_SEEDS} needed"

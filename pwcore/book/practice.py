@@ -2,11 +2,11 @@
 target's results are drawn by :mod:`pwcore.book.beyond`'s functions. Needs matplotlib."""
 from __future__ import annotations
 
-import math
 import statistics
 
 import numpy as np
 
+from ..beyond import OPTIMIZERS, setting_name
 from ..practice import TARGETS, chance_accuracy, median_curve, target_view
 from . import beyond as pages
 from . import claims
@@ -17,12 +17,33 @@ from .report import significant, table
 TARGET_NAMES = {"loss": "the training-loss target", "accuracy": "the held-out accuracy target"}
 
 
+def optimizers_sentence(optimizers) -> str:
+    """Which optimizers of :data:`pwcore.beyond.OPTIMIZERS` the page runs, and which it leaves out, as Markdown."""
+    left_out = [LABELS[name] for name in OPTIMIZERS if name not in optimizers]
+    runs = ", ".join(LABELS[name] for name in optimizers)
+    if not left_out:
+        return f"This page runs every optimizer of these pages: {runs}."
+    return (f"This page runs {runs}; it leaves out {' and '.join(left_out)} (the reason is written beside the "
+            f"page's parameters in `notebooks/runs.yml`).")
+
+
+def nothing_loss(config, data) -> float:
+    """The training loss of an output that says nothing about its input: multi-class, every class the same
+    output (:func:`pwcore.book.beyond.uninformative_loss`); binary, the best constant output, the training
+    set's fraction of positives ``p``, whose cross-entropy is ``-(p log p + (1 - p) log(1 - p))``."""
+    if data.n_classes > 2:
+        return uninformative_loss(config, data.n_classes)
+    p = float(np.mean(data.y_train))
+    return float(-(p * np.log(p) + (1 - p) * np.log1p(-p)))
+
+
 def targets_sentence(pilot: dict, config, data) -> str:
     """The two targets, where they come from, and what a network that learned nothing scores, as Markdown."""
-    uninformative = uninformative_loss(config, data.n_classes)
-    below = "" if math.isnan(uninformative) else (
-        f", {significant(uninformative - pilot['loss_target'])} below {significant(uninformative)}, the loss of a "
-        f"network that gives every class the same output")
+    nothing = nothing_loss(config, data)
+    said = ("gives every class the same output" if data.n_classes > 2 else
+            "outputs the training set's fraction of positives whatever its input")
+    below = (f", {significant(nothing - pilot['loss_target'])} below {significant(nothing)}, the loss of a "
+             f"network that {said}")
     return (f"**The targets** are a training loss of {significant(pilot['loss_target'])}{below}, and a held-out "
             f"accuracy of {pilot['accuracy_target']:.1%} (always answering the commonest class scores "
             f"{chance_accuracy(data.y_test):.1%}). They are what {LABELS[pilot['baseline']]}, at its best rate of "
@@ -101,12 +122,79 @@ def accuracy_table(rows: list, summary: list, **setting) -> str:
         ("at_loss", "held-out accuracy there (median)", ".1%")])
 
 
+def accuracy_settings_table(rows: list, summary: list, pairs) -> str:
+    """Markdown: a row per setting ``(layers, minibatch)`` of ``pairs``, a column per optimizer of ``summary``:
+    :func:`accuracy_rows`' median held-out accuracy where the loss target was reached, and over how many seeds."""
+    names = pages._optimizers(summary)
+    lines = []
+    for n_layers, minibatch in pairs:
+        found = {r["optimizer"]: r for r in accuracy_rows(rows, summary, layers=n_layers, minibatch=minibatch)}
+        lines.append({"setting": setting_name(n_layers, minibatch),
+                      **{name: found.get(name, {"n": 0, "at_loss": None}) for name in names}})
+    return table(lines, [("setting", "setting", "")] + [
+        (name, LABELS[name], lambda cell: "missed" if cell["at_loss"] is None
+         else f"{cell['at_loss']:.1%} ({cell['n']})") for name in names])
+
+
+def accuracy_span(rows: list, summary: list, **setting) -> str:
+    """The lowest and highest of the optimizers' :func:`accuracy_rows` medians in one setting, as words."""
+    medians = [r["at_loss"] for r in accuracy_rows(rows, summary, **setting) if r["at_loss"] is not None]
+    if not medians:
+        return "none reached the target"
+    low, high = min(medians), max(medians)
+    return f"{low:.1%}" if low == high else f"{low:.1%} to {high:.1%}"
+
+
+def replay_sentence(replayed: list, chance: float) -> str:
+    """How closely :func:`pwcore.replay.accuracy_at_target`'s replays stopped where the stored runs had, and
+    the accuracy of always answering the commonest class (``chance``), as Markdown."""
+    missed = sum(r["elapsed"] is None for r in replayed)
+    gaps = [abs(r["elapsed"] - r["stored_elapsed"]) for r in replayed if r["elapsed"] is not None]
+    same = sum(gap == 0 for gap in gaps)
+    apart = "" if same == len(gaps) else (
+        f"; the other {len(gaps) - same} within {max(gaps):g} epochs of it (a stack of other runs can "
+        f"round the last bit differently, and a loss near the target then crosses it a step earlier or later)")
+    lost = "" if not missed else f"; {missed} missed the target on replay (left out)"
+    return (f"{len(replayed)} runs replayed: {same} stopped exactly where the stored run had{apart}{lost}. "
+            f"Always answering the commonest class scores {chance:.1%}.")
+
+
 def csv_tables(pilot: dict, study: dict, judged_study: dict) -> dict:
     """The page's CSV files, ``{name: rows}``: every run, each target's summary and judged comparisons
     (:func:`judged`), and the pilot's runs without their epoch-by-epoch curves."""
     return {"runs": study["rows"], **{f"{t}_summary": judged_study[t]["summary"] for t in TARGETS},
             **{f"{t}_comparisons": judged_study[t]["comparisons"] for t in TARGETS},
             "pilot": [{k: v for k, v in c.items() if not k.startswith("epoch_")} for c in pilot["curves"]]}
+
+
+def transient_seeds(rows: list, summary: list, comparison: dict) -> dict:
+    """Of an accuracy-target ``comparison``'s paired seeds, those at which each of its two optimizers, at its
+    best rate for that target (``summary``), reached the accuracy target and then ended without reaching the
+    loss target (diverged, or fell back and ran out its budget): ``{optimizer: [seed, ...]}``, optimizers with
+    none left out."""
+    setting = {"layers": comparison["layers"], "minibatch": comparison["minibatch"]}
+    best = {e["optimizer"]: e["best_rate"] for e in _select(summary, **setting)}
+    found = {}
+    for name in (comparison["numerator"], comparison["denominator"]):
+        lost = sorted(r["seed"] for r in _select(rows, optimizer=name, **setting)
+                      if r["learning_rate"] == best[name] and r["seed"] in comparison["seeds"]
+                      and r["status"] != "target")
+        if lost:
+            found[name] = lost
+    return found
+
+
+def mark_transient(comparison: dict, rows: list, summary: list) -> dict:
+    """``comparison`` (to the accuracy target) copied with ``untestable_because`` where :func:`transient_seeds`
+    finds any (:func:`pwcore.book.claims.why_not_testable`): an accuracy a run reached on its way to losing it
+    is no useful model, and the best rate that reached it first may be one that does not train."""
+    lost = transient_seeds(rows, summary, comparison)
+    if not lost:
+        return comparison
+    words = " and ".join(f"{LABELS[name]} on {len(seeds)}" for name, seeds in lost.items())
+    return {**comparison, "untestable_because": (
+        f"at the best rates, runs reached the accuracy target and then lost it, ending without the loss target "
+        f"({words} of the {comparison['n']} paired seeds)")}
 
 
 def judged(study: dict) -> dict:
@@ -119,7 +207,8 @@ def judged(study: dict) -> dict:
     dict
         ``{target: {"summary": [...], "comparisons": [...]}}`` for each of :data:`pwcore.practice.TARGETS`.
     """
-    every = claims.judged([c for target in TARGETS for c in study[target]["comparisons"]])
+    every = claims.judged([mark_transient(c, study["rows"], study[target]["summary"]) if target == "accuracy"
+                           else c for target in TARGETS for c in study[target]["comparisons"]])
     out, start = {}, 0
     for target in TARGETS:
         count = len(study[target]["comparisons"])

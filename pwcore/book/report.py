@@ -139,6 +139,12 @@ def table(rows: list, columns: list) -> str:
     return "\n".join(lines)
 
 
+def kept_together(markdown: str) -> str:
+    """``markdown`` in a container that printing keeps on one page (``pwcore-keep`` in the print style): a
+    label and the short table it introduces, which a page break would otherwise part."""
+    return f":::{{container}} pwcore-keep\n{markdown}\n:::"
+
+
 def write_csv_files(tables: dict, name: str, folder=".") -> list:
     """Write each ``{label: rows}`` of ``tables`` to ``folder/<name>_<label>.csv``, atomically.
 
