@@ -231,7 +231,7 @@ def test_the_page_says_which_optimizers_it_leaves_out_and_where_the_reason_is():
     assert "notebooks/runs.yml" in words
 
 
-def test_an_accuracy_comparison_is_not_testable_where_a_run_reached_the_target_and_lost_it():
+def test_an_accuracy_comparison_is_not_testable_where_a_run_reached_it_but_never_the_loss_target():
     from pwcore.book import claims, practice as targets
     setting = {"layers": 4, "minibatch": None}
     summary = [{"optimizer": "gd", "best_rate": 0.1, **setting}, {"optimizer": "pw", "best_rate": 0.2, **setting}]
@@ -242,11 +242,12 @@ def test_an_accuracy_comparison_is_not_testable_where_a_run_reached_the_target_a
     assert targets.transient_seeds(rows, summary, comparison) == {}
     assert targets.mark_transient(comparison, rows, summary) is comparison
     assert claims.judged([comparison])[0]["claim"] == "PW has an advantage"
-    rows[8]["status"] = "max_epochs"  # pw at its best rate, seed 3: reached the accuracy target, then lost it
+    rows[8]["status"] = "max_epochs"  # pw at its best rate, seed 3: reached the accuracy target, never the loss target
     rows[14]["status"] = "diverged"   # pw at a rate it was not compared at: does not count
     assert targets.transient_seeds(rows, summary, comparison) == {"pw": [3]}
     judged = claims.judged([targets.mark_transient(comparison, rows, summary)])[0]
-    assert judged["claim"].startswith("not testable here: at the best rates, runs reached the accuracy target")
+    assert judged["claim"].startswith("not testable here: at the best rates, runs reached the accuracy target but "
+                                      "ended without reaching the loss target")
     assert "(PW on 1 of the 6 paired seeds)" in judged["claim"] and judged["family"] == 0
     unpaired = {**comparison, "seeds": [1, 2, 4, 5, 6], "n": 5}  # seed 3 not paired: not this comparison's evidence
     assert targets.transient_seeds(rows, summary, unpaired) == {}

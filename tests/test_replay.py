@@ -1,6 +1,7 @@
 """Replaying a stored sweep's best runs to their target for the held-out accuracy there (pwcore.replay)."""
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from pwcore import beyond, replay, train_runs
@@ -85,9 +86,10 @@ def test_the_page_tables_each_setting_s_accuracy_by_optimizer(swept, replayed):
 
 def test_the_replay_sentence_counts_exact_stops_gaps_and_misses():
     row = {"elapsed": 3.0, "stored_elapsed": 3.0}
-    assert targets.replay_sentence([row, row], 0.6) == (
+    y_test = np.array([1, 1, 1, 0, 0])
+    assert targets.replay_sentence([row, row], y_test) == (
         "2 runs replayed: 2 stopped exactly where the stored run had. "
-        "Always answering the commonest class scores 60.0%.")
-    words = targets.replay_sentence([row, {"elapsed": 4.5, "stored_elapsed": 4.0}, {**row, "elapsed": None}], 0.1)
+        "The held-out set has 5 samples; always answering its commonest class scores 60.0%.")
+    words = targets.replay_sentence([row, {"elapsed": 4.5, "stored_elapsed": 4.0}, {**row, "elapsed": None}], y_test)
     assert "1 stopped exactly" in words and "the other 1 within 0.5 epochs" in words
     assert "1 missed the target on replay" in words

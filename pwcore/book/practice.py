@@ -145,9 +145,10 @@ def accuracy_span(rows: list, summary: list, **setting) -> str:
     return f"{low:.1%}" if low == high else f"{low:.1%} to {high:.1%}"
 
 
-def replay_sentence(replayed: list, chance: float) -> str:
-    """How closely :func:`pwcore.replay.accuracy_at_target`'s replays stopped where the stored runs had, and
-    the accuracy of always answering the commonest class (``chance``), as Markdown."""
+def replay_sentence(replayed: list, y_test: np.ndarray) -> str:
+    """How closely :func:`pwcore.replay.accuracy_at_target`'s replays stopped where the stored runs had, how
+    many held-out samples scored them (``y_test``, shape ``(m',)``), and what always answering their
+    commonest class scores, as Markdown."""
     missed = sum(r["elapsed"] is None for r in replayed)
     gaps = [abs(r["elapsed"] - r["stored_elapsed"]) for r in replayed if r["elapsed"] is not None]
     same = sum(gap == 0 for gap in gaps)
@@ -156,7 +157,8 @@ def replay_sentence(replayed: list, chance: float) -> str:
         f"round the last bit differently, and a loss near the target then crosses it a step earlier or later)")
     lost = "" if not missed else f"; {missed} missed the target on replay (left out)"
     return (f"{len(replayed)} runs replayed: {same} stopped exactly where the stored run had{apart}{lost}. "
-            f"Always answering the commonest class scores {chance:.1%}.")
+            f"The held-out set has {y_test.size} samples; always answering its commonest class scores "
+            f"{chance_accuracy(y_test):.1%}.")
 
 
 def csv_tables(pilot: dict, study: dict, judged_study: dict) -> dict:
@@ -186,14 +188,15 @@ def transient_seeds(rows: list, summary: list, comparison: dict) -> dict:
 
 def mark_transient(comparison: dict, rows: list, summary: list) -> dict:
     """``comparison`` (to the accuracy target) copied with ``untestable_because`` where :func:`transient_seeds`
-    finds any (:func:`pwcore.book.claims.why_not_testable`): an accuracy a run reached on its way to losing it
-    is no useful model, and the best rate that reached it first may be one that does not train."""
+    finds any (:func:`pwcore.book.claims.why_not_testable`): an accuracy a run passed on its way to a network
+    that collapsed or stalled is no useful model, and the best rate that passed it first may be one that does
+    not train."""
     lost = transient_seeds(rows, summary, comparison)
     if not lost:
         return comparison
     words = " and ".join(f"{LABELS[name]} on {len(seeds)}" for name, seeds in lost.items())
     return {**comparison, "untestable_because": (
-        f"at the best rates, runs reached the accuracy target and then lost it, ending without the loss target "
+        f"at the best rates, runs reached the accuracy target but ended without reaching the loss target "
         f"({words} of the {comparison['n']} paired seeds)")}
 
 
