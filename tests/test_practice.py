@@ -251,3 +251,11 @@ def test_an_accuracy_comparison_is_not_testable_where_a_run_reached_it_but_never
     assert "(PW on 1 of the 6 paired seeds)" in judged["claim"] and judged["family"] == 0
     unpaired = {**comparison, "seeds": [1, 2, 4, 5, 6], "n": 5}  # seed 3 not paired: not this comparison's evidence
     assert targets.transient_seeds(rows, summary, unpaired) == {}
+
+
+def test_the_depth_and_mini_batch_tables_come_each_under_its_label_in_a_kept_container():
+    from pwcore.book import practice as targets
+    text = targets.depth_and_minibatches({"depth": "| L |\n|---|\n| 2 |", "minibatch": "At 4 layers:\n\n| B |"})
+    blocks = text.split("\n\n:::{container}")
+    assert len(blocks) == 2 and text.count(":::{container} pwcore-keep") == 2
+    assert "**Depth**\n\n| L |" in blocks[0] and "**Mini-batches**\n\nAt 4 layers:" in blocks[1]

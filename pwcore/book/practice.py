@@ -12,7 +12,7 @@ from . import beyond as pages
 from . import claims
 from .beyond import COLORS, LABELS, _select, uninformative_loss
 from .figures import LOG_SCALE_SPAN, _finished
-from .report import significant, table
+from .report import kept_together, significant, table
 
 TARGET_NAMES = {"loss": "the training-loss target", "accuracy": "the held-out accuracy target"}
 
@@ -155,10 +155,17 @@ def replay_sentence(replayed: list, y_test: np.ndarray) -> str:
     apart = "" if same == len(gaps) else (
         f"; the other {len(gaps) - same} within {max(gaps):g} epochs of it (a stack of other runs can "
         f"round the last bit differently, and a loss near the target then crosses it a step earlier or later)")
-    lost = "" if not missed else f"; {missed} missed the target on replay (left out)"
-    return (f"{len(replayed)} runs replayed: {same} stopped exactly where the stored run had{apart}{lost}. "
+    left_out = "" if not missed else f"; {missed} missed the target on replay (left out)"
+    return (f"{len(replayed)} runs replayed: {same} stopped exactly where the stored run had{apart}{left_out}. "
             f"The held-out set has {y_test.size} samples; always answering its commonest class scores "
             f"{chance_accuracy(y_test):.1%}.")
+
+
+def depth_and_minibatches(answers: dict) -> str:
+    """:func:`pwcore.book.beyond.answers`' depth and mini-batch tables, each under its label and kept with it
+    on a printed page (:func:`pwcore.book.report.kept_together`), as Markdown."""
+    return "\n\n".join(kept_together(f"**{label}**\n\n" + answers[key])
+                         for label, key in (("Depth", "depth"), ("Mini-batches", "minibatch")))
 
 
 def csv_tables(pilot: dict, study: dict, judged_study: dict) -> dict:
@@ -178,11 +185,11 @@ def transient_seeds(rows: list, summary: list, comparison: dict) -> dict:
     best = {e["optimizer"]: e["best_rate"] for e in _select(summary, **setting)}
     found = {}
     for name in (comparison["numerator"], comparison["denominator"]):
-        lost = sorted(r["seed"] for r in _select(rows, optimizer=name, **setting)
-                      if r["learning_rate"] == best[name] and r["seed"] in comparison["seeds"]
-                      and r["status"] != "target")
-        if lost:
-            found[name] = lost
+        unfinished = sorted(r["seed"] for r in _select(rows, optimizer=name, **setting)
+                            if r["learning_rate"] == best[name] and r["seed"] in comparison["seeds"]
+                            and r["status"] != "target")
+        if unfinished:
+            found[name] = unfinished
     return found
 
 
@@ -191,10 +198,10 @@ def mark_transient(comparison: dict, rows: list, summary: list) -> dict:
     finds any (:func:`pwcore.book.claims.why_not_testable`): an accuracy a run passed on its way to a network
     that collapsed or stalled is no useful model, and the best rate that passed it first may be one that does
     not train."""
-    lost = transient_seeds(rows, summary, comparison)
-    if not lost:
+    unfinished = transient_seeds(rows, summary, comparison)
+    if not unfinished:
         return comparison
-    words = " and ".join(f"{LABELS[name]} on {len(seeds)}" for name, seeds in lost.items())
+    words = " and ".join(f"{LABELS[name]} on {len(seeds)}" for name, seeds in unfinished.items())
     return {**comparison, "untestable_because": (
         f"at the best rates, runs reached the accuracy target but ended without reaching the loss target "
         f"({words} of the {comparison['n']} paired seeds)")}
